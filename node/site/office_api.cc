@@ -1,0 +1,171 @@
+#include "node/site/office_api.h"
+
+#include <charconv>
+#include <chrono>
+
+#include "node/site/url.h"
+#include "sync/core/log.h"
+
+namespace mpp::site {
+namespace {
+
+using net::HttpRequest;
+using net::HttpResponse;
+
+HttpResponse Fail(const Error& e) { return {ErrcHttpStatus(e.code), "application/json", ErrorJson(e), {}}; }
+
+HttpResponse Reply(const Result<Json>& r, int status = 200) {
+  if (!r) return Fail(r.error());
+  return {status, "application/json", r->dump(), {}};
+}
+
+Result<Json> ParseBody(const HttpRequest& req) {
+  const std::string_view ct = req.content_type;
+  if (!ct.empty() && ct.substr(0, 16) != "application/json") {
+    return MakeError(Errc::kUnsupportedMediaType,
+                     "send the body as JSON with Content-Type: application/json");
+  }
+  if (req.body.empty()) return MakeError(Errc::kBadJson, "the request body is empty; send a JSON object");
+  return ParseJson(req.body);
+}
+
+Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>& q) {
+  store::ListQuery out;
+  for (const auto& [key, value] : q) {
+    if (key == "status") {
+      out.status = value;
+    } else if (key == "service") {
+      out.service = value;
+    } else if (key == "from") {
+      out.from = value;
+    } else if (key == "to") {
+      out.to = value;
+    } else if (key == "cursor") {
+      out.cursor = value;
+    } else if (key == "limit") {
+      int n = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || p != value.data() + value.size()) {
+        return MakeError(Errc::kInvalidType, "'limit' must be a whole number");
+      }
+      out.limit = n;
+    } else {
+      return MakeError(Errc::kUnknownField, "unknown query parameter '" + key.substr(0, 64) +
+                                                "'; accepted: status, service, from, to, limit, "
+                                                "cursor");
+    }
+  }
+  return out;
+}
+
+Error MethodNotAllowed(const HttpRequest& req, const char* allowed) {
+  return MakeError(Errc::kMethodNotAllowed, req.method + " is not allowed here; use " + allowed);
+}
+
+}  // namespace
+
+HttpResponse OfficeApi::Handle(const HttpRequest& req) {
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse res;
+  try {
+    res = Route(req);
+  } catch (const std::exception& e) {
+    // A bug, not bad input: answer 500 and keep serving. The message is ours, never the body.
+    Log(LogLevel::kError, "handler_exception", {{"what", e.what()}});
+    res = Fail(MakeError(Errc::kInternal, "internal error; the request was not saved"));
+  }
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  // The path only: ids are UUIDs; query strings and bodies may hold personal data.
+  const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
+  Log(res.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "http",
+      {{"method", req.method},
+       {"path", std::string(path.substr(0, 200))},
+       {"status", std::to_string(res.status)},
+       {"us", std::to_string(us)}});
+  return res;
+}
+
+HttpResponse OfficeApi::Route(const HttpRequest& req) {
+  auto target = ParseTarget(req.target);
+  if (!target) return Fail(target.error());
+  const auto& seg = target->segments;
+  const std::string& m = req.method;
+  const bool get = m == "GET", post = m == "POST";
+
+  if (seg.size() == 1 && seg[0] == "healthz") {
+    if (!get) return Fail(MethodNotAllowed(req, "GET"));
+    return {200, "application/json", R"({"status":"ok"})", {}};
+  }
+  if (seg.size() < 3 || seg[0] != "api" || seg[1] != "v1") {
+    return Fail(MakeError(Errc::kNotFound, "no such endpoint; see docs/api.md"));
+  }
+  const std::string& res = seg[2];
+  const size_t n = seg.size();
+
+  if (res == "status" && n == 3) {
+    if (!get) return Fail(MethodNotAllowed(req, "GET"));
+    return Reply(store_.StatusSummary());
+  }
+  if (res == "services" && n == 3) {
+    if (!get) return Fail(MethodNotAllowed(req, "GET"));
+    return Reply(store_.ListServices());
+  }
+  if (res == "counters" && n == 3) {
+    if (!get) return Fail(MethodNotAllowed(req, "GET"));
+    return Reply(store_.ListCounters());
+  }
+  if (res == "applications") {
+    if (n == 3) {
+      if (get) {
+        auto q = ParseListQuery(target->query);
+        if (!q) return Fail(q.error());
+        return Reply(store_.ListApplications(*q));
+      }
+      if (!post) return Fail(MethodNotAllowed(req, "GET or POST"));
+      auto body = ParseBody(req);
+      if (!body) return Fail(body.error());
+      return Reply(store_.CreateApplication(*body), 201);
+    }
+    if (n == 4) {
+      if (!get) return Fail(MethodNotAllowed(req, "GET"));
+      return Reply(store_.GetApplication(seg[3]));
+    }
+    if (n == 5 && seg[4] == "status") {
+      if (!post) return Fail(MethodNotAllowed(req, "POST"));
+      auto body = ParseBody(req);
+      if (!body) return Fail(body.error());
+      return Reply(store_.ChangeStatus(seg[3], *body));
+    }
+  }
+  if ((res == "payments" || res == "surveys") && n == 3) {
+    if (!post) return Fail(MethodNotAllowed(req, "POST"));
+    auto body = ParseBody(req);
+    if (!body) return Fail(body.error());
+    return Reply(res == "payments" ? store_.RecordPayment(*body) : store_.RecordSurvey(*body), 201);
+  }
+  if (res == "complaints") {
+    if (n == 3) {
+      if (!post) return Fail(MethodNotAllowed(req, "POST"));
+      auto body = ParseBody(req);
+      if (!body) return Fail(body.error());
+      return Reply(store_.CreateComplaint(*body), 201);
+    }
+    if (n == 4) {
+      if (m != "PATCH") return Fail(MethodNotAllowed(req, "PATCH"));
+      auto body = ParseBody(req);
+      if (!body) return Fail(body.error());
+      return Reply(store_.UpdateComplaint(seg[3], *body));
+    }
+  }
+  if (res == "queue" && n == 4 && seg[3] == "tickets") {
+    if (!post) return Fail(MethodNotAllowed(req, "POST"));
+    auto body = ParseBody(req);
+    if (!body) return Fail(body.error());
+    return Reply(store_.IssueTicket(*body), 201);
+  }
+  return Fail(MakeError(Errc::kNotFound, "no such endpoint; see docs/api.md"));
+}
+
+}  // namespace mpp::site

@@ -1,0 +1,72 @@
+-- Reference data shipped with schema version 2: the agencies (instansi) that keep counters in
+-- an MPP, their services with the published service standard (minutes) and fee (IDR, 0 where
+-- the law makes the service free), and the MPP sites. Owned by the centre: later changes reach
+-- sites by sync, never by editing this file.
+
+INSERT INTO agencies (code, name) VALUES
+  ('DPMPTSP',  'Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu'),
+  ('DUKCAPIL', 'Dinas Kependudukan dan Pencatatan Sipil'),
+  ('SAMSAT',   'Sistem Administrasi Manunggal Satu Atap (Bapenda, Polri, Jasa Raharja)'),
+  ('POLRES',   'Kepolisian Resor (SIM dan SKCK)'),
+  ('BPJSKES',  'BPJS Kesehatan'),
+  ('BPJSTK',   'BPJS Ketenagakerjaan'),
+  ('KPP',      'Kantor Pelayanan Pajak Pratama'),
+  ('BPN',      'Kantor Pertanahan (ATR/BPN)'),
+  ('IMIGRASI', 'Kantor Imigrasi'),
+  ('KEMENAG',  'Kantor Kementerian Agama'),
+  ('BANK',     'Bank Pembangunan Daerah'),
+  ('PDAM',     'Perusahaan Umum Daerah Air Minum');
+
+INSERT INTO services (code, agency_code, name, standard_minutes, fee_idr) VALUES
+  ('DPM-NIB',     'DPMPTSP',  'Nomor Induk Berusaha (NIB) melalui OSS', 60, 0),
+  ('DPM-PBG',     'DPMPTSP',  'Persetujuan Bangunan Gedung (PBG)', 40320, 250000),
+  ('DPM-SLF',     'DPMPTSP',  'Sertifikat Laik Fungsi (SLF)', 20160, 150000),
+  ('DPM-SIP',     'DPMPTSP',  'Surat Izin Praktik tenaga kesehatan', 4320, 0),
+  ('DPM-SIUP-MK', 'DPMPTSP',  'Izin Usaha Mikro dan Kecil', 1440, 0),
+  ('DPM-REKLAME', 'DPMPTSP',  'Izin Penyelenggaraan Reklame', 4320, 100000),
+  ('DKC-KTP',     'DUKCAPIL', 'Perekaman dan pencetakan KTP-el', 60, 0),
+  ('DKC-KK',      'DUKCAPIL', 'Penerbitan Kartu Keluarga', 60, 0),
+  ('DKC-AKTA-LHR','DUKCAPIL', 'Akta Kelahiran', 60, 0),
+  ('DKC-AKTA-MTI','DUKCAPIL', 'Akta Kematian', 60, 0),
+  ('DKC-KIA',     'DUKCAPIL', 'Kartu Identitas Anak (KIA)', 60, 0),
+  ('DKC-PINDAH',  'DUKCAPIL', 'Surat Keterangan Pindah', 60, 0),
+  ('SAM-PKB',     'SAMSAT',   'Pembayaran Pajak Kendaraan Bermotor tahunan', 30, 0),
+  ('SAM-STNK5',   'SAMSAT',   'Pengesahan STNK lima tahunan', 120, 100000),
+  ('SAM-BBN',     'SAMSAT',   'Bea Balik Nama Kendaraan Bermotor', 180, 0),
+  ('POL-SKCK',    'POLRES',   'Surat Keterangan Catatan Kepolisian (SKCK)', 60, 30000),
+  ('POL-SIM-A',   'POLRES',   'Perpanjangan SIM A', 60, 80000),
+  ('POL-SIM-C',   'POLRES',   'Perpanjangan SIM C', 60, 75000),
+  ('BPK-DAFTAR',  'BPJSKES',  'Pendaftaran peserta JKN', 30, 0),
+  ('BPK-UBAH',    'BPJSKES',  'Perubahan data peserta JKN', 30, 0),
+  ('BPK-FASKES',  'BPJSKES',  'Pindah fasilitas kesehatan tingkat pertama', 30, 0),
+  ('BTK-DAFTAR',  'BPJSTK',   'Pendaftaran peserta jaminan sosial ketenagakerjaan', 30, 0),
+  ('BTK-JHT',     'BPJSTK',   'Klaim Jaminan Hari Tua (JHT)', 60, 0),
+  ('KPP-NPWP',    'KPP',      'Pendaftaran NPWP orang pribadi', 60, 0),
+  ('KPP-SPT',     'KPP',      'Asistensi pelaporan SPT Tahunan', 30, 0),
+  ('KPP-SKB',     'KPP',      'Surat Keterangan Bebas PPh', 7200, 0),
+  ('BPN-CEK',     'BPN',      'Pengecekan sertifikat tanah', 1440, 50000),
+  ('BPN-ROYA',    'BPN',      'Roya (penghapusan hak tanggungan)', 7200, 50000),
+  ('BPN-BALIK',   'BPN',      'Peralihan hak (balik nama sertifikat)', 7200, 50000),
+  ('IMI-PASPOR',  'IMIGRASI', 'Paspor biasa 48 halaman', 5760, 350000),
+  ('IMI-EPASPOR', 'IMIGRASI', 'Paspor elektronik', 5760, 650000),
+  ('KMG-NIKAH',   'KEMENAG',  'Pendaftaran nikah', 120, 0),
+  ('KMG-HAJI',    'KEMENAG',  'Pendaftaran haji reguler', 120, 0),
+  ('KMG-HALAL',   'KEMENAG',  'Pendampingan sertifikasi halal usaha mikro', 1440, 0),
+  ('BNK-TABUNG',  'BANK',     'Pembukaan rekening tabungan', 30, 0),
+  ('BNK-PBB',     'BANK',     'Pembayaran PBB-P2', 15, 0),
+  ('BNK-RETRIB',  'BANK',     'Pembayaran retribusi daerah', 15, 0),
+  ('PAM-SAMBUNG', 'PDAM',     'Pemasangan sambungan air baru', 10080, 1500000),
+  ('PAM-TAGIHAN', 'PDAM',     'Pembayaran tagihan air', 15, 0),
+  ('PAM-ADUAN',   'PDAM',     'Pengaduan gangguan air', 1440, 0);
+
+INSERT INTO sites (code, regency_code, name, time_zone) VALUES
+  ('MPP7301', '73.01', 'MPP Kabupaten Kepulauan Selayar', 'WITA'),
+  ('MPP7302', '73.02', 'MPP Kabupaten Bulukumba', 'WITA'),
+  ('MPP7310', '73.10', 'MPP Kabupaten Pangkajene dan Kepulauan', 'WITA'),
+  ('MPP7371', '73.71', 'MPP Kota Makassar', 'WITA'),
+  ('MPP7407', '74.07', 'MPP Kabupaten Wakatobi', 'WITA'),
+  ('MPP5306', '53.06', 'MPP Kabupaten Flores Timur', 'WITA'),
+  ('MPP2101', '21.01', 'MPP Kabupaten Karimun', 'WIB'),
+  ('MPP3101', '31.01', 'MPP Kabupaten Administrasi Kepulauan Seribu', 'WIB'),
+  ('MPP8103', '81.03', 'MPP Kabupaten Maluku Tengah', 'WIT'),
+  ('MPP9205', '92.05', 'MPP Kabupaten Raja Ampat', 'WIT');

@@ -1,0 +1,52 @@
+#include "sync/core/error.h"
+
+namespace mpp {
+namespace {
+
+struct ErrcInfo {
+  Errc code;
+  std::string_view name;
+  int http_status;
+};
+
+constexpr ErrcInfo kTable[] = {
+    {Errc::kOk, "ok", 200},
+    {Errc::kBadJson, "bad_json", 400},
+    {Errc::kBodyTooLarge, "body_too_large", 413},
+    {Errc::kUnknownField, "unknown_field", 400},
+    {Errc::kMissingField, "missing_field", 400},
+    {Errc::kInvalidType, "invalid_type", 400},
+    {Errc::kOutOfRange, "out_of_range", 400},
+    {Errc::kInvalidValue, "invalid_value", 400},
+    {Errc::kNotFound, "not_found", 404},
+    {Errc::kMethodNotAllowed, "method_not_allowed", 405},
+    {Errc::kBadCursor, "bad_cursor", 400},
+    {Errc::kUnsupportedMediaType, "unsupported_media_type", 415},
+    {Errc::kUnknownService, "unknown_service", 422},
+    {Errc::kInactiveService, "inactive_service", 422},
+    {Errc::kIllegalTransition, "illegal_transition", 409},
+    {Errc::kUnknownApplication, "unknown_application", 422},
+    {Errc::kUnknownCounter, "unknown_counter", 422},
+    {Errc::kDuplicate, "duplicate", 409},
+    {Errc::kSchemaTooNew, "schema_too_new", 500},
+    {Errc::kNotInitialised, "not_initialised", 500},
+    {Errc::kAlreadyInitialised, "already_initialised", 409},
+    {Errc::kStorage, "storage_error", 503},
+    {Errc::kConfig, "config_error", 500},
+    {Errc::kClockSkew, "clock_skew", 409},
+    {Errc::kInternal, "internal_error", 500},
+};
+
+const ErrcInfo& Lookup(Errc code) {
+  for (const auto& info : kTable) {
+    if (info.code == code) return info;
+  }
+  return kTable[sizeof(kTable) / sizeof(kTable[0]) - 1];
+}
+
+}  // namespace
+
+std::string_view ErrcName(Errc code) { return Lookup(code).name; }
+int ErrcHttpStatus(Errc code) { return Lookup(code).http_status; }
+
+}  // namespace mpp

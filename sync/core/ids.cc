@@ -1,0 +1,43 @@
+#include "sync/core/ids.h"
+
+#include <array>
+#include <cstdint>
+
+namespace mpp {
+
+std::string NewUuidV7(Clock& clock, Random& random) {
+  const uint64_t ms = static_cast<uint64_t>(clock.NowMs()) & 0xFFFFFFFFFFFFull;
+  const uint64_t r1 = random.Next();
+  const uint64_t r2 = random.Next();
+  std::array<uint8_t, 16> b{};
+  for (int i = 0; i < 6; ++i) b[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  b[6] = static_cast<uint8_t>(0x70 | ((r1 >> 8) & 0x0F));  // version 7
+  b[7] = static_cast<uint8_t>(r1 & 0xFF);
+  b[8] = static_cast<uint8_t>(0x80 | ((r2 >> 56) & 0x3F));  // variant 10
+  for (int i = 9; i < 16; ++i) b[static_cast<size_t>(i)] = static_cast<uint8_t>(r2 >> (8 * (15 - i)));
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0x0F]);
+  }
+  return out;
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace mpp

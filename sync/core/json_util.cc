@@ -1,0 +1,71 @@
+#include "sync/core/json_util.h"
+
+namespace mpp {
+
+Result<Json> ParseJson(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) {
+        return MakeError(Errc::kBadJson, "JSON is nested more than " + std::to_string(max_depth) +
+                                             " levels deep");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    return MakeError(Errc::kBadJson, "body is not valid JSON (byte " + std::to_string(e.byte) +
+                                         "): send one JSON object with Content-Type application/json");
+  }
+}
+
+std::string HexEncode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0x0F]);
+  }
+  return out;
+}
+
+Result<std::string> HexDecode(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return MakeError(Errc::kInvalidValue, "hex string has odd length");
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return MakeError(Errc::kInvalidValue, "not a hex string");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+}  // namespace mpp
+
+namespace mpp {
+std::string ErrorJson(const Error& error) {
+  return Json{{"error", {{"code", ErrcName(error.code)}, {"message", error.message}}}}.dump();
+}
+}  // namespace mpp

@@ -1,0 +1,174 @@
+#include "sync/db/database.h"
+
+#include <sqlite3.h>
+
+#include <cassert>
+#include <filesystem>
+
+namespace mpp::db {
+namespace {
+
+Error SqliteError(sqlite3* db, int rc, std::string_view what) {
+  const int ext = db ? sqlite3_extended_errcode(db) : rc;
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  if ((rc & 0xFF) == SQLITE_CONSTRAINT) {
+    if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE) {
+      return MakeError(Errc::kDuplicate, std::move(msg));
+    }
+    return MakeError(Errc::kInvalidValue, std::move(msg));
+  }
+  return MakeError(Errc::kStorage, std::move(msg));
+}
+
+}  // namespace
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, "SQLite step failed");
+}
+
+Status Statement::Run() {
+  for (;;) {
+    auto r = Step();
+    if (!r) return r.error();
+    if (!*r) return {};
+  }
+}
+
+int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::ColumnDouble(int column) const { return sqlite3_column_double(stmt_, column); }
+std::string Statement::ColumnText(int column) const {
+  const auto* p = sqlite3_column_text(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+std::optional<std::string> Statement::ColumnOptText(int column) const {
+  if (ColumnIsNull(column)) return std::nullopt;
+  return ColumnText(column);
+}
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+std::string Statement::ColumnName(int column) const { return sqlite3_column_name(stmt_, column); }
+
+Json Statement::ColumnJson(int column) const {
+  switch (sqlite3_column_type(stmt_, column)) {
+    case SQLITE_INTEGER:
+      return ColumnInt(column);
+    case SQLITE_FLOAT:
+      return ColumnDouble(column);
+    case SQLITE_NULL:
+      return nullptr;
+    default:
+      return ColumnText(column);
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOptions options) {
+  if (!options.create && !std::filesystem::exists(path)) {
+    return MakeError(Errc::kNotInitialised,
+                     "no database at " + path + "; create it first with `mppctl init`");
+  }
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = SqliteError(raw, rc, "cannot open " + path);
+    sqlite3_close(raw);
+    return e;
+  }
+  std::unique_ptr<Database> db(new Database(raw, path));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
+  const char* sync = options.durability == Durability::kFull ? "FULL" : "NORMAL";
+  MPP_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                               "PRAGMA synchronous=" + std::string(sync) + ";"));
+  return db;
+}
+
+Database::~Database() {
+  cache_.clear();  // statements must be finalised before the connection closes
+  sqlite3_close(db_);
+}
+
+Status Database::Exec(std::string_view sql) {
+  std::string copy(sql);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, copy.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(err);
+    return SqliteError(db_, rc, "SQL failed");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Statement>> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, "cannot prepare statement");
+  return std::unique_ptr<Statement>(new Statement(db_, stmt));
+}
+
+Result<Statement*> Database::Cached(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) return it->second.get();
+  auto stmt = Prepare(sql);
+  if (!stmt) return stmt.error();
+  Statement* raw = stmt->get();
+  cache_.emplace(std::string(sql), std::move(stmt).value());
+  return raw;
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+Transaction::Transaction(Database& db) : db_(db) {
+  assert(!db.InTransaction() && "transactions do not nest");
+  begin_ = db_.Exec("BEGIN IMMEDIATE");
+  open_ = begin_.ok();
+}
+
+Transaction::~Transaction() {
+  if (open_) (void)db_.Exec("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Status s = db_.Exec("COMMIT");
+  if (s.ok()) {
+    open_ = false;
+  } else if (!db_.InTransaction()) {
+    open_ = false;  // SQLite already rolled back
+  }
+  return s;
+}
+
+}  // namespace mpp::db

@@ -1,0 +1,45 @@
+// An HTTP/1.1 server (Boost.Beast) that reads requests, hands each to an HttpHandler on a
+// worker pool, and writes the response. It knows nothing of the API behind the handler.
+//
+// Limits: bodies over `body_limit` get 413 and the connection is closed; headers over 8 KiB
+// or an unparsable request get 400; a connection idle or stalled for `timeout` is dropped.
+// Keep-alive is honoured. Thread-safe: Start/Stop from any one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sync/core/result.h"
+#include "sync/net/http_types.h"
+
+namespace mpp::net {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port (see HttpServer::port())
+  size_t body_limit = 64 * 1024;
+  int io_threads = 1;
+  int worker_threads = 4;
+  std::chrono::seconds timeout{30};
+};
+
+class HttpServer {
+ public:
+  // Binds and starts serving. kConfig when the address cannot be bound.
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                   HttpHandler handler);
+  ~HttpServer();  // Stop()s
+  uint16_t port() const;
+  // Stops accepting, lets handlers that are running finish, and joins every thread.
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mpp::net

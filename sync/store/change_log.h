@@ -1,0 +1,37 @@
+// Row writes that carry their change record: the only way the store modifies synced tables.
+//
+// Each call writes the row and appends one change_log entry (hlc, origin site, table, row id,
+// op, the columns written as JSON) on the same connection. Callers hold a db::Transaction,
+// so the row and its change commit together or not at all.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sync/core/hlc.h"
+#include "sync/core/json_util.h"
+#include "sync/core/result.h"
+#include "sync/db/database.h"
+
+namespace mpp::store {
+
+struct ChangeStamp {
+  HlcStamp hlc;
+  std::string_view origin_site;
+};
+
+// INSERT INTO `table` the columns of `row` (an object whose keys are column names, including
+// "id"), and append an 'insert' change. kDuplicate when the id exists; kInvalidValue on a
+// CHECK or foreign-key failure; kStorage otherwise.
+Status InsertWithChange(db::Database& db, std::string_view table, const Json& row,
+                        const ChangeStamp& stamp);
+
+// UPDATE `table` SET the columns of `changes` WHERE id = `id`, and append an 'update' change
+// holding just those columns. kNotFound when no row has that id.
+Status UpdateWithChange(db::Database& db, std::string_view table, std::string_view id,
+                        const Json& changes, const ChangeStamp& stamp);
+
+// Binds a JSON scalar (string, integer, null) to parameter `index`.
+void BindJson(db::Statement& stmt, int index, const Json& value);
+
+}  // namespace mpp::store

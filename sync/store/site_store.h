@@ -1,0 +1,105 @@
+// SiteStore: a site's replica in one SQLite file: the MPP's transactions, the reference data
+// it was shipped or pulled, and the change log that sync reads.
+//
+// Every write validates its input, then in ONE transaction (BEGIN IMMEDIATE, commit with
+// synchronous=FULL) writes its rows and appends one change_log entry per row, stamped with
+// the node's hybrid logical clock and this site's code. When a write returns, the record is on
+// disk; when it fails, nothing was written.
+//
+// Inputs and outputs are JSON objects shaped as in docs/api.md; the HTTP layer only routes.
+// Errors: request-shape codes (kInvalidType, kUnknownField, kMissingField, kOutOfRange,
+// kInvalidValue), domain codes (kUnknownService, kInactiveService, kUnknownCounter,
+// kUnknownApplication, kIllegalTransition, kDuplicate, kNotFound) and kStorage when SQLite
+// fails (nothing written).
+//
+// Thread-safe: calls are serialised on one connection by an internal mutex.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "sync/core/clock.h"
+#include "sync/core/hlc.h"
+#include "sync/core/json_util.h"
+#include "sync/core/result.h"
+#include "sync/db/database.h"
+
+namespace mpp::store {
+
+struct InitOptions {
+  std::string site_code;  // must be in the reference sites table, e.g. "MPP7301"
+  std::string nik_key;    // national matching key (raw bytes); empty: a random one (dev only)
+};
+
+struct ListQuery {
+  std::optional<std::string> status;
+  std::optional<std::string> service;
+  std::optional<std::string> from;  // RFC 3339, inclusive, on received_at
+  std::optional<std::string> to;    // RFC 3339, exclusive
+  std::optional<std::string> cursor;
+  int limit = 50;  // 1..500
+};
+
+class SiteStore {
+ public:
+  // Creates the database at `path`, applies the migrations, records the site and key, and sets
+  // up one counter (gerai) per agency. kAlreadyInitialised if `path` exists; kInvalidValue
+  // for a site code not in the reference data.
+  static Status Initialise(const std::string& path, const InitOptions& options, Clock& clock,
+                           Random& random);
+
+  // Opens an initialised database, applying any newer migrations. kNotInitialised when the
+  // file is missing; kSchemaTooNew when a newer binary wrote it.
+  static Result<std::unique_ptr<SiteStore>> Open(const std::string& path, Clock& clock,
+                                                 Random& random,
+                                                 db::OpenOptions options = {.create = false});
+
+  const std::string& site_code() const { return site_code_; }
+
+  // POST /api/v1/applications. Returns the stored application.
+  Result<Json> CreateApplication(const Json& body);
+  // kNotFound if absent. Includes its status events and payments.
+  Result<Json> GetApplication(const std::string& id);
+  // {"items": [...], "next_cursor": "..." | null}, ordered by (received_at, id).
+  Result<Json> ListApplications(const ListQuery& query);
+  // POST /api/v1/applications/{id}/status: {"to": ..., "officer"?, "note"?, "at"?}.
+  Result<Json> ChangeStatus(const std::string& id, const Json& body);
+  Result<Json> RecordPayment(const Json& body);
+  Result<Json> RecordSurvey(const Json& body);
+  Result<Json> CreateComplaint(const Json& body);
+  Result<Json> UpdateComplaint(const std::string& id, const Json& body);
+  Result<Json> IssueTicket(const Json& body);
+
+  Result<Json> ListServices();
+  // The counters (gerai) of this site.
+  Result<Json> ListCounters();
+  // Site identity, record counts, changes not yet acknowledged by the centre, clock state.
+  Result<Json> StatusSummary();
+
+  // The database connection, for tests that inject faults. Not for production callers.
+  db::Database& database_for_testing() { return *db_; }
+
+ private:
+  SiteStore(std::unique_ptr<db::Database> db, Clock& clock, Random& random);
+  Status LoadIdentity();
+  std::string NewId();
+  std::string NowUtc();
+  Result<Json> GetApplicationLocked(const std::string& id);
+  Result<Json> LoadService(const std::string& code);
+  Status CheckCounter(const Json& fields);
+  Status CheckApplicationExists(const Json& fields);
+
+  std::mutex mu_;
+  std::unique_ptr<db::Database> db_;  // guarded by mu_
+  Clock& clock_;
+  Random& random_;
+  Hlc hlc_;
+  std::string site_code_;
+  std::string nik_key_;
+  int tz_offset_minutes_ = 0;
+};
+
+}  // namespace mpp::store
