@@ -56,31 +56,19 @@ Result<int64_t> QueryInt(db::Database& db, const std::string& sql) {
 SiteStore::SiteStore(std::unique_ptr<db::Database> db, Clock& clock, Random& random)
     : db_(std::move(db)), clock_(clock), random_(random), hlc_(clock) {}
 
-Status SiteStore::Initialise(const std::string& path, const InitOptions& options, Clock& clock,
-                             Random& random) {
-  if (std::filesystem::exists(path)) {
-    return MakeError(Errc::kAlreadyInitialised,
-                     path + " already exists; this data directory is initialised");
-  }
-  auto db = db::Database::Open(path);
-  if (!db) return db.error();
-  auto fail = [&](Error e) {
-    db->reset();
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
-    return e;
-  };
-  if (Status s = db::Migrate(**db, schema::SiteMigrations()); !s) return fail(s.error());
+namespace {
 
-  auto& d = **db;
+// Everything Initialise writes, on an open, empty database.
+Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock, Random& random) {
+  MPP_RETURN_IF_ERROR(db::Migrate(d, schema::SiteMigrations()));
   db::Transaction tx(d);
-  if (!tx.status()) return fail(tx.status().error());
+  MPP_RETURN_IF_ERROR(tx.status());
   auto site = QueryAll(d, "SELECT code, time_zone FROM sites WHERE code = ?", {options.site_code});
-  if (!site) return fail(site.error());
+  if (!site) return site.error();
   if (site->empty()) {
-    return fail(MakeError(Errc::kInvalidValue, "site '" + options.site_code +
-                                                   "' is not in the reference data; see "
-                                                   "`SELECT code, name FROM sites`"));
+    return MakeError(Errc::kInvalidValue, "site '" + options.site_code +
+                                              "' is not in the reference data (schema/site/"
+                                              "0002_reference_data.sql lists the sites)");
   }
   std::string key = options.nik_key;
   if (key.empty()) {
@@ -90,18 +78,18 @@ Status SiteStore::Initialise(const std::string& path, const InitOptions& options
     }
   }
   auto meta = d.Cached("INSERT INTO meta (key, value) VALUES (?, ?)");
-  if (!meta) return fail(meta.error());
+  if (!meta) return meta.error();
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"site_code", options.site_code},
                              {"nik_key_hex", HexEncode(key)},
                              {"created_at", FormatUtc(clock.NowMs())}}) {
     db::StatementRef s(*meta);
     s->Bind(1, k).Bind(2, v);
-    if (Status st = s->Run(); !st) return fail(st.error());
+    MPP_RETURN_IF_ERROR(s->Run());
   }
   // One counter per agency, stamped and logged like any other site write.
   Hlc hlc(clock);
   auto agencies = QueryAll(d, "SELECT code, name FROM agencies ORDER BY rowid", {});
-  if (!agencies) return fail(agencies.error());
+  if (!agencies) return agencies.error();
   int n = 0;
   for (const Json& a : *agencies) {
     char code[16];
@@ -113,12 +101,28 @@ Status SiteStore::Initialise(const std::string& path, const InitOptions& options
                 {"agency_code", a["code"]},
                 {"name", "Gerai " + a["code"].get<std::string>()},
                 {"hlc", static_cast<int64_t>(t)}};
-    if (Status st = InsertWithChange(d, "counters", row, {t, options.site_code}); !st) {
-      return fail(st.error());
-    }
+    MPP_RETURN_IF_ERROR(InsertWithChange(d, "counters", row, {t, options.site_code}));
   }
-  if (Status s = tx.Commit(); !s) return fail(s.error());
-  return {};
+  return tx.Commit();
+}
+
+}  // namespace
+
+Status SiteStore::Initialise(const std::string& path, const InitOptions& options, Clock& clock,
+                             Random& random) {
+  if (std::filesystem::exists(path)) {
+    return MakeError(Errc::kAlreadyInitialised,
+                     path + " already exists; this data directory is initialised");
+  }
+  auto db = db::Database::Open(path);
+  if (!db) return db.error();
+  Status s = InitialiseInto(**db, options, clock, random);
+  if (!s) {  // leave no half-made database behind
+    db->reset();
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+  }
+  return s;
 }
 
 Result<std::unique_ptr<SiteStore>> SiteStore::Open(const std::string& path, Clock& clock,

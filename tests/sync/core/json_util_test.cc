@@ -1,0 +1,50 @@
+#include "sync/core/json_util.h"
+
+#include <gtest/gtest.h>
+
+namespace mpp {
+namespace {
+
+TEST(JsonUtilTest, ParsesWithinTheDepthLimit) {
+  auto j = ParseJson(R"({"a":[{"b":"[[[[{{{{"}]})");
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ((*j)["a"][0]["b"], "[[[[{{{{");  // brackets inside strings do not count
+}
+
+TEST(JsonUtilTest, RefusesDeepNestingBeforeParsing) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto j = ParseJson(deep);
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.error().code, Errc::kBadJson);
+  EXPECT_NE(j.error().message.find("nested"), std::string::npos);
+  EXPECT_TRUE(ParseJson(std::string(16, '[') + std::string(16, ']')).ok());
+  EXPECT_FALSE(ParseJson(std::string(17, '[') + std::string(17, ']')).ok());
+}
+
+TEST(JsonUtilTest, MalformedJsonIsAnErrorNotAnException) {
+  for (const char* bad : {"", "{", "{\"a\":}", "nul", "{\"a\":1}x", "\xff\xfe"}) {
+    auto j = ParseJson(bad);
+    ASSERT_FALSE(j.ok()) << bad;
+    EXPECT_EQ(j.error().code, Errc::kBadJson);
+  }
+}
+
+TEST(JsonUtilTest, HexRoundTrip) {
+  EXPECT_EQ(HexEncode("\x01\xab"), "01ab");
+  auto d = HexDecode("01AB");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, "\x01\xab");
+  EXPECT_FALSE(HexDecode("abc").ok());
+  EXPECT_FALSE(HexDecode("zz").ok());
+}
+
+TEST(JsonUtilTest, ErrorJsonHasTheStableShape) {
+  auto j = Json::parse(ErrorJson({Errc::kUnknownService, "no such service"}));
+  EXPECT_EQ(j["error"]["code"], "unknown_service");
+  EXPECT_EQ(j["error"]["message"], "no such service");
+  EXPECT_EQ(ErrcHttpStatus(Errc::kUnknownService), 422);
+  EXPECT_EQ(ErrcHttpStatus(Errc::kBodyTooLarge), 413);
+}
+
+}  // namespace
+}  // namespace mpp
