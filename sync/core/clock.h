@@ -33,6 +33,20 @@ class ManualClock final : public Clock {
   std::atomic<int64_t> now_ms_;
 };
 
+// The wall clock corrected by an offset measured against the centre's clock at the last sync,
+// so a site PC whose clock is off still stamps its changes near the centre's time.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(Clock& base) : base_(base) {}
+  int64_t NowMs() override { return base_.NowMs() + offset_ms_.load(); }
+  void SetOffset(int64_t offset_ms) { offset_ms_.store(offset_ms); }
+  int64_t offset() const { return offset_ms_.load(); }
+
+ private:
+  Clock& base_;
+  std::atomic<int64_t> offset_ms_{0};
+};
+
 class Random {
  public:
   virtual ~Random() = default;

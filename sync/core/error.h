@@ -30,6 +30,15 @@ enum class Errc : int {
   kUnknownApplication = 2004, // payment/survey/complaint names no known application
   kUnknownCounter = 2005,     // counter code not set up at this site
   kDuplicate = 2006,          // a record with this id already exists
+  // Sync and authorisation (4xxx).
+  kSequenceGap = 4001,        // a push that skips sequence numbers; resend from expected_seq
+  kForbiddenTable = 4002,     // the peer may not write this table (reference data, append-only)
+  kForbiddenRow = 4003,       // the row belongs to another site
+  kForbiddenColumn = 4004,    // the centre may not set this column of a site's row
+  kForbiddenRole = 4005,      // the certificate's role may not call this endpoint
+  kIncompatibleVersion = 4006,  // protocol or schema version the peer cannot serve
+  kMissingRow = 4007,         // an update for a row this replica has never seen
+  kUnauthenticated = 4008,    // no verified client certificate naming a site or role
   // Local state (3xxx): the node itself cannot proceed.
   kSchemaTooNew = 3001,     // database written by a newer binary
   kNotInitialised = 3002,   // data directory has no site database

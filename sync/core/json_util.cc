@@ -69,3 +69,14 @@ std::string ErrorJson(const Error& error) {
   return Json{{"error", {{"code", ErrcName(error.code)}, {"message", error.message}}}}.dump();
 }
 }  // namespace mpp
+
+#include <openssl/evp.h>
+
+namespace mpp {
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(md), n));
+}
+}  // namespace mpp

@@ -28,3 +28,8 @@ namespace mpp {
 // {"error":{"code":"<name>","message":"..."}}: the one error body every endpoint returns.
 std::string ErrorJson(const Error& error);
 }  // namespace mpp
+
+namespace mpp {
+// SHA-256 of `data` as 64 lowercase hex digits.
+std::string Sha256Hex(std::string_view data);
+}  // namespace mpp

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "sync/store/versions.h"
+
 namespace mpp::store {
 namespace {
 
@@ -13,20 +15,16 @@ namespace {
   return true;
 }
 
-// Columns that stamp the row itself; the change record carries its own hlc instead.
-bool IsStampColumn(std::string_view column) {
-  return column == "hlc" || column == "created_hlc" || column == "updated_hlc";
-}
-
 Status AppendChange(db::Database& db, std::string_view table, std::string_view row_id,
-                    std::string_view op, const Json& columns, const ChangeStamp& stamp) {
+                    std::string_view op, const Json& columns, const Json& base,
+                    const ChangeStamp& stamp) {
   Json data = Json::object();
   for (const auto& [key, value] : columns.items()) {
     if (!IsStampColumn(key)) data[key] = value;
   }
   auto stmt = db.Cached(
-      "INSERT INTO change_log (hlc, origin_site, table_name, row_id, op, data) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO change_log (hlc, origin_site, table_name, row_id, op, data, base, audience) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt) return stmt.error();
   db::StatementRef s(*stmt);
   s->Bind(1, static_cast<int64_t>(stamp.hlc))
@@ -35,6 +33,12 @@ Status AppendChange(db::Database& db, std::string_view table, std::string_view r
       .Bind(4, row_id)
       .Bind(5, op)
       .Bind(6, data.dump());
+  if (base.empty()) {
+    s->BindNull(7);
+  } else {
+    s->Bind(7, base.dump());
+  }
+  s->Bind(8, stamp.audience);
   return s->Run();
 }
 
@@ -56,8 +60,8 @@ void BindJson(db::Statement& stmt, int index, const Json& value) {
   }
 }
 
-Status InsertWithChange(db::Database& db, std::string_view table, const Json& row,
-                        const ChangeStamp& stamp) {
+Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
+                        const Json& row, const ChangeStamp& stamp) {
   assert(db.InTransaction() && IsIdentifier(table));
   std::string columns, params;
   for (const auto& [key, _] : row.items()) {
@@ -74,18 +78,56 @@ Status InsertWithChange(db::Database& db, std::string_view table, const Json& ro
     for (const auto& [_, value] : row.items()) BindJson(*s, i++, value);
     MPP_RETURN_IF_ERROR(s->Run());
   }
-  return AppendChange(db, table, row.at("id").get<std::string>(), "insert", row, stamp);
+  const TablePolicy* t = policy.Find(table);
+  assert(t);
+  const std::string id = row.at(t->key).get<std::string>();
+  RowVersions v;
+  v.hlc = stamp.hlc;
+  v.origin = std::string(stamp.origin_site);
+  MPP_RETURN_IF_ERROR(SaveVersions(db, table, id, v));
+  return AppendChange(db, table, id, "insert", row, Json::object(), stamp);
 }
 
-Status UpdateWithChange(db::Database& db, std::string_view table, std::string_view id,
-                        const Json& changes, const ChangeStamp& stamp) {
+Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
+                        std::string_view id, const Json& changes, const ChangeStamp& stamp) {
   assert(db.InTransaction() && IsIdentifier(table) && !changes.empty());
+  const TablePolicy* t = policy.Find(table);
+  assert(t);
+  // The versions this write overwrites become its base; it becomes the new version.
+  auto versions = LoadVersions(db, table, id);
+  if (!versions) return versions.error();
+  int current_rank = 0;
+  if (!t->state_machine_group.empty()) {
+    auto st = db.Cached("SELECT " + t->state_machine_group + " FROM " + std::string(table) +
+                        " WHERE " + t->key + " = ?");
+    if (!st) return st.error();
+    db::StatementRef s(*st);
+    s->Bind(1, id);
+    auto r = s->Step();
+    if (!r) return r.error();
+    if (*r) current_rank = t->RankOf(t->state_machine_group, Json(s->ColumnText(0)));
+  }
+  Json base = Json::object();
+  for (const auto& [col, value] : changes.items()) {
+    if (IsStampColumn(col)) continue;
+    const std::string group = t->GroupOf(col);
+    if (base.contains(group)) continue;
+    const int rank_before = group == t->state_machine_group ? current_rank : 0;
+    const Version before = versions->Get(group, rank_before);
+    base[group] = Json::array({before.hlc, before.origin});
+    const int rank_after = t->RankOf(group, changes);
+    versions->Set(group, Version{rank_after, stamp.hlc, std::string(stamp.origin_site)});
+  }
+  if (!versions->stored) {  // a row from before schema 3: its insert reads as version 0
+    versions->origin = "";
+    versions->hlc = 0;
+  }
   std::string sets;
   for (const auto& [key, _] : changes.items()) {
     assert(IsIdentifier(key));
     sets += (sets.empty() ? "" : ", ") + key + " = ?";
   }
-  auto stmt = db.Cached("UPDATE " + std::string(table) + " SET " + sets + " WHERE id = ?");
+  auto stmt = db.Cached("UPDATE " + std::string(table) + " SET " + sets + " WHERE " + t->key + " = ?");
   if (!stmt) return stmt.error();
   {
     db::StatementRef s(*stmt);
@@ -102,7 +144,8 @@ Status UpdateWithChange(db::Database& db, std::string_view table, std::string_vi
   if (c->ColumnInt(0) == 0) {
     return MakeError(Errc::kNotFound, "no " + std::string(table) + " row with id " + std::string(id));
   }
-  return AppendChange(db, table, id, "update", changes, stamp);
+  MPP_RETURN_IF_ERROR(SaveVersions(db, table, id, *versions));
+  return AppendChange(db, table, id, "update", changes, base, stamp);
 }
 
 }  // namespace mpp::store

@@ -5,11 +5,13 @@
 // so the row and its change commit together or not at all.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "sync/core/hlc.h"
 #include "sync/core/json_util.h"
+#include "sync/core/merge.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
 
@@ -18,18 +20,22 @@ namespace mpp::store {
 struct ChangeStamp {
   HlcStamp hlc;
   std::string_view origin_site;
+  // At the centre: the site whose rows this change concerns ('*' for reference data), so
+  // that site pulls it. Empty at a site, whose log is its outbox.
+  std::optional<std::string> audience = std::nullopt;
 };
 
 // INSERT INTO `table` the columns of `row` (an object whose keys are column names, including
-// "id"), and append an 'insert' change. kDuplicate when the id exists; kInvalidValue on a
-// CHECK or foreign-key failure; kStorage otherwise.
-Status InsertWithChange(db::Database& db, std::string_view table, const Json& row,
-                        const ChangeStamp& stamp);
+// the table's key), record the row's version, and append an 'insert' change. kDuplicate when
+// the key exists; kInvalidValue on a CHECK or foreign-key failure; kStorage otherwise.
+Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
+                        const Json& row, const ChangeStamp& stamp);
 
-// UPDATE `table` SET the columns of `changes` WHERE id = `id`, and append an 'update' change
-// holding just those columns. kNotFound when no row has that id.
-Status UpdateWithChange(db::Database& db, std::string_view table, std::string_view id,
-                        const Json& changes, const ChangeStamp& stamp);
+// UPDATE `table` SET the columns of `changes` WHERE key = `id`, move the versions of the
+// columns written, and append an 'update' change holding just those columns and the versions
+// they overwrote (its base). kNotFound when no row has that key.
+Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
+                        std::string_view id, const Json& changes, const ChangeStamp& stamp);
 
 // Binds a JSON scalar (string, integer, null) to parameter `index`.
 void BindJson(db::Statement& stmt, int index, const Json& value);

@@ -8,6 +8,7 @@
 #include "sync/core/time_util.h"
 #include "sync/db/migrate.h"
 #include "sync/store/change_log.h"
+#include "sync/store/versions.h"
 
 namespace mpp::store {
 namespace {
@@ -60,14 +61,14 @@ namespace {
 
 // Everything Initialise writes, on an open, empty database.
 Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock, Random& random) {
-  MPP_RETURN_IF_ERROR(db::Migrate(d, schema::SiteMigrations()));
+  MPP_RETURN_IF_ERROR(db::Migrate(d, schema::Migrations()));
   db::Transaction tx(d);
   MPP_RETURN_IF_ERROR(tx.status());
   auto site = QueryAll(d, "SELECT code, time_zone FROM sites WHERE code = ?", {options.site_code});
   if (!site) return site.error();
   if (site->empty()) {
     return MakeError(Errc::kInvalidValue, "site '" + options.site_code +
-                                              "' is not in the reference data (schema/site/"
+                                              "' is not in the reference data (schema/migrations/"
                                               "0002_reference_data.sql lists the sites)");
   }
   std::string key = options.nik_key;
@@ -87,6 +88,8 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
     MPP_RETURN_IF_ERROR(s->Run());
   }
   // One counter per agency, stamped and logged like any other site write.
+  auto policy = LoadMergePolicy(d);
+  if (!policy) return policy.error();
   Hlc hlc(clock);
   auto agencies = QueryAll(d, "SELECT code, name FROM agencies ORDER BY rowid", {});
   if (!agencies) return agencies.error();
@@ -101,7 +104,7 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
                 {"agency_code", a["code"]},
                 {"name", "Gerai " + a["code"].get<std::string>()},
                 {"hlc", static_cast<int64_t>(t)}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(d, "counters", row, {t, options.site_code}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(d, *policy, "counters", row, {t, options.site_code}));
   }
   return tx.Commit();
 }
@@ -129,8 +132,11 @@ Result<std::unique_ptr<SiteStore>> SiteStore::Open(const std::string& path, Cloc
                                                    Random& random, db::OpenOptions options) {
   auto db = db::Database::Open(path, options);
   if (!db) return db.error();
-  MPP_RETURN_IF_ERROR(db::Migrate(**db, schema::SiteMigrations()));
+  MPP_RETURN_IF_ERROR(db::Migrate(**db, schema::Migrations()));
+  auto policy = LoadMergePolicy(**db);
+  if (!policy) return policy.error();
   std::unique_ptr<SiteStore> store(new SiteStore(std::move(db).value(), clock, random));
+  store->policy_ = std::move(policy).value();
   MPP_RETURN_IF_ERROR(store->LoadIdentity());
   return store;
 }

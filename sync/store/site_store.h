@@ -24,6 +24,7 @@
 #include "sync/core/clock.h"
 #include "sync/core/hlc.h"
 #include "sync/core/json_util.h"
+#include "sync/core/merge.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
 
@@ -99,6 +100,7 @@ class SiteStore {
   Hlc hlc_;
   std::string site_code_;
   std::string nik_key_;
+  MergePolicy policy_;
   int tz_offset_minutes_ = 0;
 };
 

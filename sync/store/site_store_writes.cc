@@ -191,13 +191,13 @@ Result<Json> SiteStore::CreateApplication(const Json& body) {
                 {"notes", Optional(*f, "notes")},
                 {"created_hlc", stamp_value},
                 {"updated_hlc", stamp_value}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "applications", row, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "applications", row, {t, site_code_}));
     Json event = {{"id", NewId()},         {"site_code", site_code_},
                   {"application_id", id},  {"from_status", nullptr},
                   {"to_status", "received"}, {"at", received_at},
                   {"officer", Optional(*f, "officer")}, {"note", nullptr},
                   {"hlc", stamp_value}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "application_events", event, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "application_events", event, {t, site_code_}));
     return Json();
   });
   if (!written) {
@@ -238,13 +238,13 @@ Result<Json> SiteStore::ChangeStatus(const std::string& id, const Json& body) {
     Json changes = {{"status", to}, {"updated_hlc", static_cast<int64_t>(t)}};
     if (IsTerminal(to)) changes["completed_at"] = at;
     if (f->contains("officer")) changes["officer"] = (*f)["officer"];
-    MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, "applications", id, changes, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, policy_, "applications", id, changes, {t, site_code_}));
     Json event = {{"id", NewId()},        {"site_code", site_code_},
                   {"application_id", id}, {"from_status", from},
                   {"to_status", to},      {"at", at},
                   {"officer", Optional(*f, "officer")}, {"note", Optional(*f, "note")},
                   {"hlc", static_cast<int64_t>(t)}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "application_events", event, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "application_events", event, {t, site_code_}));
     return Json();
   });
   if (!written) return written.error();
@@ -266,7 +266,7 @@ Result<Json> SiteStore::RecordPayment(const Json& body) {
                 {"reference", Optional(*f, "reference")},
                 {"paid_at", f->value("paid_at", NowUtc())},
                 {"hlc", static_cast<int64_t>(t)}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "payments", row, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "payments", row, {t, site_code_}));
     row.erase("hlc");
     return row;
   });
@@ -289,7 +289,7 @@ Result<Json> SiteStore::RecordSurvey(const Json& body) {
     row["comment"] = Optional(*f, "comment");
     row["submitted_at"] = f->value("submitted_at", NowUtc());
     row["hlc"] = static_cast<int64_t>(t);
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "surveys", row, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "surveys", row, {t, site_code_}));
     row.erase("hlc");
     return row;
   });
@@ -320,7 +320,7 @@ Result<Json> SiteStore::CreateComplaint(const Json& body) {
                 {"resolved_at", nullptr},
                 {"created_hlc", stamp_value},
                 {"updated_hlc", stamp_value}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "complaints", row, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "complaints", row, {t, site_code_}));
     row.erase("created_hlc");
     row.erase("updated_hlc");
     return row;
@@ -361,7 +361,7 @@ Result<Json> SiteStore::UpdateComplaint(const std::string& id, const Json& body)
         changes["resolved_at"] = nullptr;
       }
     }
-    MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, "complaints", id, changes, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, policy_, "complaints", id, changes, {t, site_code_}));
     return Json();
   });
   if (!written) return written.error();
@@ -415,7 +415,7 @@ Result<Json> SiteStore::IssueTicket(const Json& body) {
                 {"ticket_no", no},
                 {"issued_at", FormatUtc(now)},
                 {"hlc", static_cast<int64_t>(t)}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, "queue_tickets", row, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "queue_tickets", row, {t, site_code_}));
     row.erase("hlc");
     return row;
   });

@@ -83,7 +83,7 @@ Figures ThroughApi(const std::string& dir, int clients, int records) {
 // limit of what the node could do for one record per transaction.
 Figures StraightIntoSqlite(const std::string& dir, int records) {
   auto db = mpp::db::Database::Open(dir + "/raw.db");
-  if (!db.ok() || !mpp::db::Migrate(**db, mpp::schema::SiteMigrations()).ok()) std::exit(1);
+  if (!db.ok() || !mpp::db::Migrate(**db, mpp::schema::Migrations()).ok()) std::exit(1);
   mpp::SystemClock clock;
   mpp::CryptoRandom random;
   auto& d = **db;

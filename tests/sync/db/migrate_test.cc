@@ -12,7 +12,7 @@ TEST(MigrateTest, SiteSchemaAppliesForwardAndIsIdempotent) {
   testing::TempDir dir;
   auto db = Database::Open(dir.File("site.db"));
   ASSERT_TRUE(db.ok());
-  const auto migrations = schema::SiteMigrations();
+  const auto migrations = schema::Migrations();
   ASSERT_GE(migrations.size(), 2u);
   for (size_t i = 0; i < migrations.size(); ++i) {
     EXPECT_EQ(migrations[i].version, static_cast<int>(i + 1)) << "migrations must be contiguous";
@@ -28,7 +28,7 @@ TEST(MigrateTest, SiteSchemaAppliesForwardAndIsIdempotent) {
 TEST(MigrateTest, StepsFromAnOlderVersion) {
   testing::TempDir dir;
   auto db = Database::Open(dir.File("site.db"));
-  const auto all = schema::SiteMigrations();
+  const auto all = schema::Migrations();
   ASSERT_TRUE(Migrate(**db, all.first(1)).ok());
   EXPECT_EQ(*SchemaVersion(**db), 1);
   ASSERT_TRUE(Migrate(**db, all).ok());
@@ -39,7 +39,7 @@ TEST(MigrateTest, ANewerDatabaseIsRefusedAndLeftAlone) {
   testing::TempDir dir;
   auto db = Database::Open(dir.File("site.db"));
   ASSERT_TRUE((*db)->Exec("CREATE TABLE future (x); PRAGMA user_version = 99").ok());
-  auto s = Migrate(**db, schema::SiteMigrations());
+  auto s = Migrate(**db, schema::Migrations());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kSchemaTooNew);
   EXPECT_NE(s.error().message.find("99"), std::string::npos);

@@ -1,0 +1,203 @@
+#include "sync/store/apply.h"
+
+#include <set>
+
+#include "sync/store/change_log.h"
+#include "sync/store/versions.h"
+
+namespace mpp::store {
+namespace {
+
+Result<Json> LoadRow(db::Database& db, const TablePolicy& t, const std::string& key) {
+  auto stmt = db.Cached("SELECT * FROM " + t.name + " WHERE " + t.key + " = ?");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, key);
+  auto r = s->Step();
+  if (!r) return r.error();
+  if (!*r) return Json(nullptr);
+  Json row = Json::object();
+  for (int i = 0; i < s->ColumnCount(); ++i) row[s->ColumnName(i)] = s->ColumnJson(i);
+  return row;
+}
+
+// A group's value: the column's value, or an object of the group's columns.
+Json GroupValue(const TablePolicy& t, const std::string& group, const Json& source) {
+  const auto cols = t.ColumnsOf(group);
+  if (cols.size() == 1) return source.value(cols[0], Json(nullptr));
+  Json v = Json::object();
+  for (const auto& c : cols) v[c] = source.value(c, Json(nullptr));
+  return v;
+}
+
+Status RecordConflict(db::Database& db, const Change& c, const std::string& group,
+                      const Version& winner, const Json& winner_value, const Version& loser,
+                      const Json& loser_value, const std::string& now) {
+  const std::string id = Sha256Hex(c.table + "|" + c.row_id + "|" + group + "|" +
+                                   std::to_string(winner.hlc) + "|" + winner.origin)
+                             .substr(0, 32);
+  auto stmt = db.Cached(
+      "INSERT INTO conflicts (id, table_name, row_id, col, winner_value, winner_hlc, "
+      "winner_origin, loser_value, loser_hlc, loser_origin, detected_at, status) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') "
+      "ON CONFLICT (id) DO UPDATE SET loser_value = excluded.loser_value, "
+      "loser_hlc = excluded.loser_hlc, loser_origin = excluded.loser_origin "
+      "WHERE excluded.loser_hlc > conflicts.loser_hlc");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, id).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group).Bind(5, winner_value.dump());
+  s->Bind(6, static_cast<int64_t>(winner.hlc)).Bind(7, winner.origin).Bind(8, loser_value.dump());
+  s->Bind(9, static_cast<int64_t>(loser.hlc)).Bind(10, loser.origin).Bind(11, now);
+  return s->Run();
+}
+
+Status ResolveSuperseded(db::Database& db, const Change& c, const std::string& group,
+                         const std::string& now) {
+  auto stmt = db.Cached(
+      "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = 'superseded by "
+      "a later edit' WHERE table_name = ? AND row_id = ? AND col = ? AND status = 'open'");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, now).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group);
+  return s->Run();
+}
+
+Status InsertRow(db::Database& db, const TablePolicy& t, const Change& c) {
+  Json row = c.data;
+  for (const char* stamp : {"hlc", "created_hlc", "updated_hlc"}) {
+    if (t.columns.count(stamp)) row[stamp] = static_cast<int64_t>(c.hlc);
+  }
+  std::string cols, params;
+  for (const auto& [k, _] : row.items()) {
+    cols += (cols.empty() ? "" : ", ") + k;
+    params += params.empty() ? "?" : ", ?";
+  }
+  auto stmt = db.Cached("INSERT INTO " + t.name + " (" + cols + ") VALUES (" + params + ")");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  int i = 1;
+  for (const auto& [_, v] : row.items()) BindJson(*s, i++, v);
+  MPP_RETURN_IF_ERROR(s->Run());
+  RowVersions v;
+  v.hlc = c.hlc;
+  v.origin = c.origin;
+  return SaveVersions(db, t.name, c.row_id, v);
+}
+
+}  // namespace
+
+Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
+                   const std::string& now, ApplyStats& stats) {
+  const TablePolicy* t = policy.Find(c.table);
+  if (!t) return MakeError(Errc::kForbiddenTable, "table '" + c.table + "' is not replicated");
+  for (const auto& [col, _] : c.data.items()) {
+    if (!t->columns.count(col) || IsStampColumn(col)) {
+      return MakeError(Errc::kInvalidValue,
+                       "table '" + c.table + "' has no replicated column '" + col + "'");
+    }
+  }
+  const bool from_centre = c.origin == kCentreOrigin;
+  if (t->centre_owned && !from_centre) {
+    return MakeError(Errc::kForbiddenTable, "'" + c.table + "' is reference data owned by the centre");
+  }
+  auto row = LoadRow(db, *t, c.row_id);
+  if (!row) return row.error();
+
+  if (row->is_null()) {
+    if (c.op != "insert") {
+      return MakeError(Errc::kMissingRow, "update of " + c.table + " " + c.row_id +
+                                              " which this replica has never seen");
+    }
+    if (!t->centre_owned && from_centre) {
+      return MakeError(Errc::kForbiddenTable, "the centre does not create a site's " + c.table);
+    }
+    if (!t->centre_owned && c.data.value("site_code", "") != c.origin) {
+      return MakeError(Errc::kForbiddenRow, "a site may only create rows with its own site_code");
+    }
+    if (c.data.value(t->key, "") != c.row_id) {
+      return MakeError(Errc::kInvalidValue, "change row '" + c.row_id + "' does not match its " +
+                                                t->key + " column");
+    }
+    MPP_RETURN_IF_ERROR(InsertRow(db, *t, c));
+    ++stats.applied;
+    return {};
+  }
+
+  if (!t->centre_owned) {
+    if (!from_centre && (*row)["site_code"] != c.origin) {
+      return MakeError(Errc::kForbiddenRow, c.table + " " + c.row_id + " belongs to site " +
+                                                (*row)["site_code"].get<std::string>());
+    }
+    if (from_centre) {
+      for (const auto& [col, _] : c.data.items()) {
+        if (!t->centre_writes.count(col)) {
+          return MakeError(Errc::kForbiddenColumn,
+                           "the centre may not set " + c.table + "." + col + " of a site's row");
+        }
+      }
+    }
+  }
+  if (t->append_only && c.op == "update") {
+    return MakeError(Errc::kForbiddenTable, c.table + " is append-only");
+  }
+
+  auto versions = LoadVersions(db, c.table, c.row_id);
+  if (!versions) return versions.error();
+  std::set<std::string> groups;
+  for (const auto& [col, _] : c.data.items()) groups.insert(t->GroupOf(col));
+  Json sets = Json::object();
+  int applied = 0, duplicates = 0;
+  for (const std::string& g : groups) {
+    const Version local = versions->Get(g, t->RankOf(g, *row));
+    const Version incoming{t->RankOf(g, c.data), c.hlc, c.origin};
+    std::optional<Version> base;
+    if (auto b = c.base.find(g); b != c.base.end()) {
+      base = Version{0, (*b)[0].get<HlcStamp>(), (*b)[1].get<std::string>()};
+    }
+    const MergeDecision d = Decide(local, incoming, base);
+    if (d.concurrent) {
+      const Json local_value = GroupValue(*t, g, *row), incoming_value = GroupValue(*t, g, c.data);
+      const bool in_wins = d.outcome == MergeOutcome::kApply;
+      MPP_RETURN_IF_ERROR(RecordConflict(db, c, g, in_wins ? incoming : local,
+                                         in_wins ? incoming_value : local_value,
+                                         in_wins ? local : incoming,
+                                         in_wins ? local_value : incoming_value, now));
+      ++stats.conflicts;
+    }
+    if (d.outcome == MergeOutcome::kDuplicate) {
+      ++duplicates;
+      continue;
+    }
+    if (d.outcome != MergeOutcome::kApply) continue;
+    ++applied;
+    for (const auto& col : t->ColumnsOf(g)) sets[col] = c.data.value(col, Json(nullptr));
+    versions->Set(g, incoming);
+    if (!d.concurrent && base) MPP_RETURN_IF_ERROR(ResolveSuperseded(db, c, g, now));
+  }
+  if (applied > 0) {
+    if (t->columns.count("updated_hlc") &&
+        (*row)["updated_hlc"].get<int64_t>() < static_cast<int64_t>(c.hlc)) {
+      sets["updated_hlc"] = static_cast<int64_t>(c.hlc);
+    }
+    std::string assign;
+    for (const auto& [col, _] : sets.items()) assign += (assign.empty() ? "" : ", ") + col + " = ?";
+    auto stmt = db.Cached("UPDATE " + t->name + " SET " + assign + " WHERE " + t->key + " = ?");
+    if (!stmt) return stmt.error();
+    {
+      db::StatementRef s(*stmt);
+      int i = 1;
+      for (const auto& [_, v] : sets.items()) BindJson(*s, i++, v);
+      s->Bind(i, c.row_id);
+      MPP_RETURN_IF_ERROR(s->Run());
+    }
+    MPP_RETURN_IF_ERROR(SaveVersions(db, c.table, c.row_id, *versions));
+    ++stats.applied;
+  } else if (duplicates == static_cast<int>(groups.size())) {
+    ++stats.duplicates;
+  } else {
+    ++stats.kept_local;
+  }
+  return {};
+}
+
+}  // namespace mpp::store

@@ -1,0 +1,32 @@
+// Applying a remote change to this replica: the column-level merge (sync/core/merge.h) made
+// durable in SQLite, with conflicts recorded and the rules of who may write what enforced.
+#pragma once
+
+#include <string>
+
+#include "sync/core/change.h"
+#include "sync/core/merge.h"
+#include "sync/db/database.h"
+
+namespace mpp::store {
+
+struct ApplyStats {
+  int applied = 0;     // changes that wrote at least one column
+  int duplicates = 0;  // changes this replica already had
+  int kept_local = 0;  // changes older than what this replica holds
+  int conflicts = 0;   // concurrent edits recorded
+};
+
+// Applies `change` inside the caller's transaction. `change.origin` must be the verified
+// writer (a site code, or kCentreOrigin), never taken from a peer's word. Rules:
+//  - a site writes only site-owned tables and only rows whose site_code is its own; it never
+//    updates an append-only row;
+//  - the centre writes reference tables, and on a site's rows only the columns the merge
+//    rules list under centre_writes; it never creates a site's row.
+// Returns kForbiddenTable / kForbiddenRow / kForbiddenColumn for a write that is not allowed,
+// kMissingRow for an update of a row never seen, kInvalidValue for an unknown column or a key
+// that does not match, kStorage when SQLite fails. On error the caller rolls back.
+Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& change,
+                   const std::string& now_utc, ApplyStats& stats);
+
+}  // namespace mpp::store
