@@ -116,6 +116,13 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
     const Version before = versions->Get(group, rank_before);
     base[group] = Json::array({before.hlc, before.origin});
     const int rank_after = t->RankOf(group, changes);
+    if (group == t->state_machine_group && rank_after < rank_before) {
+      // The merge orders a state machine by rank first, so a step back could never win
+      // elsewhere: refuse it here rather than let replicas diverge.
+      return MakeError(Errc::kIllegalTransition,
+                       std::string(table) + " " + std::string(id) + ": " + group +
+                           " cannot move back to an earlier stage");
+    }
     versions->Set(group, Version{rank_after, stamp.hlc, std::string(stamp.origin_site)});
   }
   if (!versions->stored) {  // a row from before schema 3: its insert reads as version 0

@@ -55,7 +55,7 @@ Result<int64_t> QueryInt(db::Database& db, const std::string& sql) {
 }  // namespace
 
 SiteStore::SiteStore(std::unique_ptr<db::Database> db, Clock& clock, Random& random)
-    : db_(std::move(db)), clock_(clock), random_(random), hlc_(clock) {}
+    : db_(std::move(db)), stamp_clock_(clock), random_(random), hlc_(stamp_clock_) {}
 
 namespace {
 
@@ -147,6 +147,7 @@ Status SiteStore::LoadIdentity() {
   for (const Json& kv : *meta) {
     const auto& k = kv["key"].get_ref<const std::string&>();
     if (k == "site_code") site_code_ = kv["value"];
+    if (k == "clock_offset_ms") stamp_clock_.SetOffset(std::stoll(kv["value"].get<std::string>()));
     if (k == "nik_key_hex") {
       auto key = HexDecode(kv["value"].get<std::string>());
       if (!key) return key.error();
@@ -167,8 +168,8 @@ Status SiteStore::LoadIdentity() {
   return {};
 }
 
-std::string SiteStore::NewId() { return NewUuidV7(clock_, random_); }
-std::string SiteStore::NowUtc() { return FormatUtc(clock_.NowMs()); }
+std::string SiteStore::NewId() { return NewUuidV7(stamp_clock_, random_); }
+std::string SiteStore::NowUtc() { return FormatUtc(stamp_clock_.NowMs()); }
 
 Result<Json> SiteStore::LoadService(const std::string& code) {
   auto rows = QueryAll(*db_, "SELECT * FROM services WHERE code = ?", {code});
@@ -306,7 +307,10 @@ Result<Json> SiteStore::StatusSummary() {
               {"applications_by_status", std::move(statuses)},
               {"pending_changes", *pending},
               {"last_change_seq", *last_seq},
-              {"clock", {{"now", FormatUtcMillis(clock_.NowMs())}, {"hlc", HlcToString(hlc_.Last())}}}};
+              {"clock",
+               {{"now", FormatUtcMillis(stamp_clock_.NowMs())},
+                {"offset_from_centre_ms", stamp_clock_.offset()},
+                {"hlc", HlcToString(hlc_.Last())}}}};
   if (!site->empty()) {
     out["site_name"] = (*site)[0]["name"];
     out["time_zone"] = (*site)[0]["time_zone"];

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sync/core/clock.h"
 #include "sync/core/hlc.h"
@@ -27,6 +28,7 @@
 #include "sync/core/merge.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
+#include "sync/store/apply.h"
 
 namespace mpp::store {
 
@@ -80,6 +82,34 @@ class SiteStore {
   // Site identity, record counts, changes not yet acknowledged by the centre, clock state.
   Result<Json> StatusSummary();
 
+  // ---- sync: what the replicator (sync/replicator) calls ----
+  struct Outbox {
+    std::vector<Change> changes;
+    size_t bytes = 0;  // their JSON size
+  };
+  // This site's own changes after `after_seq`, in order, about `max_bytes` of JSON (always at
+  // least one change when there is one).
+  Result<Outbox> ReadOutbox(int64_t after_seq, size_t max_bytes);
+  Result<int64_t> AckedSeq();
+  // Records that the centre has stored every change up to `seq`. Never moves backwards.
+  Status MarkAcked(int64_t seq);
+  // Moves the acknowledged point back to `seq`: the centre lost changes (a restored backup)
+  // and they must be sent again. The outbox keeps every change, so nothing is lost.
+  Status ResetAcked(int64_t seq);
+  Result<int64_t> PullCursor();
+  // Applies a page of changes pulled from the centre (each must come from the centre) and
+  // advances the pull cursor to `next_cursor`, in one transaction.
+  Result<ApplyStats> ApplyPulled(const std::vector<Change>& changes, int64_t next_cursor);
+  // The digest of what this site holds (store/digest.h).
+  Result<Json> Digest();
+  Result<Json> ListConflicts(const std::optional<std::string>& status);
+  // Resolves a conflict by a new local edit of the column, which syncs like any other.
+  Result<Json> ResolveConflict(const std::string& id, const Json& body);
+  // The offset of this PC's clock from the centre's, measured at a sync. Stamps and times
+  // follow the centre's clock from then on, and the offset survives restarts.
+  Status SetClockOffset(int64_t offset_ms);
+  int64_t clock_offset_ms() const { return stamp_clock_.offset(); }
+
   // The database connection, for tests that inject faults. Not for production callers.
   db::Database& database_for_testing() { return *db_; }
 
@@ -95,7 +125,7 @@ class SiteStore {
 
   std::mutex mu_;
   std::unique_ptr<db::Database> db_;  // guarded by mu_
-  Clock& clock_;
+  OffsetClock stamp_clock_;           // the PC's clock corrected to the centre's
   Random& random_;
   Hlc hlc_;
   std::string site_code_;

@@ -386,7 +386,7 @@ Result<Json> SiteStore::IssueTicket(const Json& body) {
   auto service = LoadService((*f)["service_code"]);
   if (!service) return service.error();
   MPP_RETURN_IF_ERROR(CheckCounter(*f));
-  const int64_t now = clock_.NowMs();
+  const int64_t now = stamp_clock_.NowMs();
   const std::string day = LocalDate(now, tz_offset_minutes_);
   const std::string prefix =
       f->contains("counter_code") ? (*f)["counter_code"] : (*service)["agency_code"];

@@ -1,0 +1,288 @@
+// The default CentralStore: one SQLite file, the same schema as a site.
+#include "sync/store/central_store.h"
+
+#include <mutex>
+
+#include "schema/migrations.h"
+#include "sync/core/hlc.h"
+#include "sync/core/time_util.h"
+#include "sync/db/migrate.h"
+#include "sync/store/change_log.h"
+#include "sync/store/conflicts.h"
+#include "sync/store/digest.h"
+#include "sync/store/versions.h"
+
+namespace mpp::store {
+namespace {
+
+class SqliteCentralStore final : public CentralStore {
+ public:
+  SqliteCentralStore(std::unique_ptr<db::Database> db, MergePolicy policy, Clock& clock)
+      : db_(std::move(db)), policy_(std::move(policy)), clock_(clock), hlc_(clock) {}
+
+  Status Init() {
+    auto stmt = db_->Prepare("SELECT COALESCE(MAX(hlc), 0) FROM change_log");
+    if (!stmt) return stmt.error();
+    auto r = (*stmt)->Step();
+    if (!r) return r.error();
+    hlc_.Observe(static_cast<HlcStamp>((*stmt)->ColumnInt(0)));
+    return {};
+  }
+
+  Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
+                                const std::vector<Change>& changes, int protocol,
+                                int schema_version) override {
+    std::lock_guard lock(mu_);
+    db::Transaction tx(*db_);
+    if (!tx.status()) return tx.status().error();
+    auto acked = AckedLocked(site);
+    if (!acked) return acked.error();
+    PushOutcome out;
+    out.acked_seq = *acked;
+    if (first_seq > *acked + 1) {
+      return MakeError(Errc::kSequenceGap,
+                       "site " + site + " sent changes from seq " + std::to_string(first_seq) +
+                           " but the centre has stored up to " + std::to_string(*acked) +
+                           "; expected_seq=" + std::to_string(*acked + 1));
+    }
+    const std::string now = FormatUtc(clock_.NowMs());
+    int64_t expect = first_seq;
+    for (const Change& c : changes) {
+      if (c.seq != expect) {
+        return MakeError(Errc::kSequenceGap, "changes in a batch must have consecutive seq; "
+                                             "expected " + std::to_string(expect) + ", got " +
+                                                 std::to_string(c.seq));
+      }
+      ++expect;
+      if (c.seq <= out.acked_seq) {
+        ++out.stats.duplicates;  // redelivered: already stored
+        continue;
+      }
+      Change mine = c;
+      mine.origin = site;  // from the certificate, never from the body
+      MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, mine, now, out.stats));
+      out.acked_seq = c.seq;
+    }
+    auto stmt = db_->Cached(
+        "INSERT INTO site_cursors (site_code, acked_seq, last_push_at, protocol, schema_version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (site_code) DO UPDATE SET acked_seq = ?2, "
+        "last_push_at = ?3, protocol = ?4, schema_version = ?5");
+    if (!stmt) return stmt.error();
+    {
+      db::StatementRef s(*stmt);
+      s->Bind(1, site).Bind(2, out.acked_seq).Bind(3, now).Bind(4, protocol).Bind(5, schema_version);
+      MPP_RETURN_IF_ERROR(s->Run());
+    }
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return out;
+  }
+
+  Result<int64_t> AckedSeq(const std::string& site) override {
+    std::lock_guard lock(mu_);
+    return AckedLocked(site);
+  }
+
+  Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Cached(
+        "SELECT seq, hlc, origin_site, table_name, row_id, op, data, base FROM change_log "
+        "WHERE seq > ?1 AND audience IN ('*', ?2) ORDER BY seq LIMIT 5001");
+    if (!stmt) return stmt.error();
+    db::StatementRef s(*stmt);
+    s->Bind(1, after).Bind(2, site);
+    FeedPage page;
+    page.next_cursor = after;
+    size_t bytes = 0;
+    for (;;) {
+      auto r = s->Step();
+      if (!r) return r.error();
+      if (!*r) break;
+      const std::string data = s->ColumnText(6);
+      if ((!page.changes.empty() && bytes + data.size() > max_bytes) || page.changes.size() == 5000) {
+        page.more = true;
+        break;
+      }
+      bytes += data.size() + 96;
+      Change c;
+      c.seq = s->ColumnInt(0);
+      c.hlc = static_cast<HlcStamp>(s->ColumnInt(1));
+      c.origin = s->ColumnText(2);
+      c.table = s->ColumnText(3);
+      c.row_id = s->ColumnText(4);
+      c.op = s->ColumnText(5);
+      c.data = Json::parse(data);
+      if (!s->ColumnIsNull(7)) c.base = Json::parse(s->ColumnText(7));
+      page.next_cursor = c.seq;
+      page.changes.push_back(std::move(c));
+    }
+    return page;
+  }
+
+  Result<Json> Digest(const std::string& site) override {
+    std::lock_guard lock(mu_);
+    return ComputeDigest(*db_, policy_, site);
+  }
+
+  Result<Json> ListConflicts(const std::optional<std::string>& status) override {
+    std::lock_guard lock(mu_);
+    return store::ListConflicts(*db_, status);
+  }
+
+  Result<Json> ResolveConflict(const std::string& id, const Json& body,
+                               const std::string& who) override {
+    std::lock_guard lock(mu_);
+    db::Transaction tx(*db_);
+    if (!tx.status()) return tx.status().error();
+    auto plan = PlanResolution(*db_, policy_, id, body);
+    if (!plan) return plan.error();
+    auto written = UpdateLocked(plan->table, plan->row_id, plan->columns);
+    if (!written) return written.error();
+    MPP_RETURN_IF_ERROR(MarkResolved(*db_, id, FormatUtc(clock_.NowMs()), "resolved by hand by " + who));
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return Json{{"id", id}, {"status", "resolved"}, {"table", plan->table},
+                {"row_id", plan->row_id}, {"columns", plan->columns}};
+  }
+
+  Result<Json> UpdateRow(const std::string& table, const std::string& id,
+                         const Json& columns) override {
+    std::lock_guard lock(mu_);
+    db::Transaction tx(*db_);
+    if (!tx.status()) return tx.status().error();
+    auto written = UpdateLocked(table, id, columns);
+    if (!written) return written.error();
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return written;
+  }
+
+  Status Audit(const std::string& peer, const std::string& action, const Error& error) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Cached(
+        "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)");
+    if (!stmt) return stmt.error();
+    db::StatementRef s(*stmt);
+    s->Bind(1, FormatUtcMillis(clock_.NowMs())).Bind(2, peer).Bind(3, action);
+    s->Bind(4, ErrcName(error.code)).Bind(5, error.message.substr(0, 500));
+    return s->Run();
+  }
+
+  Result<Json> AuditLog(int limit) override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Cached("SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?");
+    if (!stmt) return stmt.error();
+    db::StatementRef s(*stmt);
+    s->Bind(1, limit);
+    Json items = Json::array();
+    for (;;) {
+      auto r = s->Step();
+      if (!r) return r.error();
+      if (!*r) break;
+      items.push_back({{"at", s->ColumnText(0)}, {"peer", s->ColumnText(1)},
+                       {"action", s->ColumnText(2)}, {"code", s->ColumnText(3)},
+                       {"detail", s->ColumnText(4)}});
+    }
+    return Json{{"items", std::move(items)}};
+  }
+
+  Result<Json> Summary() override {
+    std::lock_guard lock(mu_);
+    auto stmt = db_->Cached(
+        "SELECT s.code, s.name, c.acked_seq, c.last_push_at, c.protocol, c.schema_version, "
+        "(SELECT COUNT(*) FROM applications a WHERE a.site_code = s.code), "
+        "(SELECT COUNT(*) FROM payments p WHERE p.site_code = s.code), "
+        "(SELECT COUNT(*) FROM surveys v WHERE v.site_code = s.code) "
+        "FROM sites s LEFT JOIN site_cursors c ON c.site_code = s.code ORDER BY s.code");
+    if (!stmt) return stmt.error();
+    db::StatementRef s(*stmt);
+    Json sites = Json::array();
+    for (;;) {
+      auto r = s->Step();
+      if (!r) return r.error();
+      if (!*r) break;
+      sites.push_back({{"site_code", s->ColumnText(0)}, {"name", s->ColumnText(1)},
+                       {"acked_seq", s->ColumnJson(2)}, {"last_push_at", s->ColumnJson(3)},
+                       {"protocol", s->ColumnJson(4)}, {"schema_version", s->ColumnJson(5)},
+                       {"applications", s->ColumnInt(6)}, {"payments", s->ColumnInt(7)},
+                       {"surveys", s->ColumnInt(8)}});
+    }
+    auto open = db_->Cached("SELECT COUNT(*) FROM conflicts WHERE status = 'open'");
+    if (!open) return open.error();
+    db::StatementRef o(*open);
+    auto r = o->Step();
+    if (!r) return r.error();
+    return Json{{"sites", std::move(sites)}, {"open_conflicts", o->ColumnInt(0)},
+                {"clock", {{"now", FormatUtcMillis(clock_.NowMs())}, {"hlc", HlcToString(hlc_.Last())}}}};
+  }
+
+  Result<HlcStamp> ObserveStamp(HlcStamp stamp) override { return hlc_.Update(stamp); }
+  HlcStamp NowStamp() override { return hlc_.Now(); }
+
+ private:
+  Result<int64_t> AckedLocked(const std::string& site) {
+    auto stmt = db_->Cached("SELECT acked_seq FROM site_cursors WHERE site_code = ?");
+    if (!stmt) return stmt.error();
+    db::StatementRef s(*stmt);
+    s->Bind(1, site);
+    auto r = s->Step();
+    if (!r) return r.error();
+    return *r ? s->ColumnInt(0) : int64_t{0};
+  }
+
+  // A central edit inside the caller's transaction: checks the columns against the merge
+  // rules, writes them with a centre stamp, and logs the change for the row's site to pull.
+  Result<Json> UpdateLocked(const std::string& table, const std::string& id, const Json& columns) {
+    const TablePolicy* t = policy_.Find(table);
+    if (!t) return MakeError(Errc::kNotFound, "no replicated table '" + table + "'");
+    if (!columns.is_object() || columns.empty()) {
+      return MakeError(Errc::kMissingField, "send an object of the columns to set");
+    }
+    for (const auto& [col, v] : columns.items()) {
+      if (!t->columns.count(col) || IsStampColumn(col) || col == t->key ||
+          (!t->centre_owned && !t->centre_writes.count(col))) {
+        return MakeError(Errc::kForbiddenColumn, "the centre may not set " + table + "." + col);
+      }
+      if (v.is_object() || v.is_array()) {
+        return MakeError(Errc::kInvalidType, "'" + col + "' must be a scalar");
+      }
+    }
+    std::string audience = "*";
+    if (!t->centre_owned) {
+      auto stmt = db_->Cached("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?");
+      if (!stmt) return stmt.error();
+      db::StatementRef s(*stmt);
+      s->Bind(1, id);
+      auto r = s->Step();
+      if (!r) return r.error();
+      if (!*r) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
+      audience = s->ColumnText(0);
+    }
+    const HlcStamp stamp = hlc_.Now();
+    Json cols = columns;
+    if (t->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(stamp);
+    MPP_RETURN_IF_ERROR(
+        UpdateWithChange(*db_, policy_, table, id, cols, {stamp, kCentreOrigin, audience}));
+    return Json{{"table", table}, {"id", id}, {"columns", columns}, {"hlc", std::to_string(stamp)}};
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<db::Database> db_;
+  MergePolicy policy_;
+  Clock& clock_;
+  Hlc hlc_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path,
+                                                             Clock& clock) {
+  auto db = db::Database::Open(path);
+  if (!db) return db.error();
+  MPP_RETURN_IF_ERROR(db::Migrate(**db, schema::Migrations()));
+  MPP_RETURN_IF_ERROR((*db)->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
+  auto policy = LoadMergePolicy(**db);
+  if (!policy) return policy.error();
+  auto store = std::make_unique<SqliteCentralStore>(std::move(db).value(), std::move(policy).value(), clock);
+  MPP_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<CentralStore>(std::move(store));
+}
+
+}  // namespace mpp::store

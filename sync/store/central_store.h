@@ -1,0 +1,68 @@
+// The centre's store: every site's rows, the reference data, and the feed of the centre's own
+// changes that sites pull. An interface, so a server database can replace SQLite without
+// touching the protocol; OpenSqliteCentralStore is the default (one file, embedded).
+//
+// All methods are thread-safe. Errors are as documented per call; kStorage when the database
+// fails (nothing written).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sync/core/change.h"
+#include "sync/core/clock.h"
+#include "sync/core/json_util.h"
+#include "sync/core/result.h"
+#include "sync/store/apply.h"
+
+namespace mpp::store {
+
+struct PushOutcome {
+  int64_t acked_seq = 0;  // every change of the site up to here is stored
+  ApplyStats stats;
+};
+
+struct FeedPage {
+  std::vector<Change> changes;
+  int64_t next_cursor = 0;
+  bool more = false;
+};
+
+class CentralStore {
+ public:
+  virtual ~CentralStore() = default;
+
+  // Applies a site's batch exactly once, in one transaction: changes with seq up to the site's
+  // acknowledged point are skipped as duplicates; the rest must follow on without a gap
+  // (kSequenceGap, message naming the expected seq, nothing written). Every change's origin is
+  // `site`. Authorisation errors from ApplyChange refuse the whole batch.
+  virtual Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
+                                        const std::vector<Change>& changes, int protocol,
+                                        int schema_version) = 0;
+  virtual Result<int64_t> AckedSeq(const std::string& site) = 0;
+  // The centre's own changes that `site` may see, after `after`, about `max_bytes` of JSON.
+  virtual Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) = 0;
+  virtual Result<Json> Digest(const std::string& site) = 0;
+  virtual Result<Json> ListConflicts(const std::optional<std::string>& status) = 0;
+  virtual Result<Json> ResolveConflict(const std::string& id, const Json& body,
+                                       const std::string& who) = 0;
+  // A decision taken centrally: sets `columns` of a row (reference data, or the centre_writes
+  // columns of a site's row). It reaches the row's site on its next pull.
+  virtual Result<Json> UpdateRow(const std::string& table, const std::string& id,
+                                 const Json& columns) = 0;
+  // Records a refused request (never a body).
+  virtual Status Audit(const std::string& peer, const std::string& action, const Error& error) = 0;
+  virtual Result<Json> AuditLog(int limit) = 0;
+  // Per site: acknowledged seq, last push, rows held.
+  virtual Result<Json> Summary() = 0;
+  // The centre's HLC: merges a stamp seen in a push (kClockSkew if too far ahead).
+  virtual Result<HlcStamp> ObserveStamp(HlcStamp stamp) = 0;
+  virtual HlcStamp NowStamp() = 0;
+};
+
+// Opens (creating and migrating if needed) the centre's SQLite store at `path`.
+Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock);
+
+}  // namespace mpp::store

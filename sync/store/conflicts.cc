@@ -1,0 +1,102 @@
+#include "sync/store/conflicts.h"
+
+namespace mpp::store {
+
+Result<Json> ListConflicts(db::Database& db, const std::optional<std::string>& status) {
+  if (status && *status != "open" && *status != "resolved") {
+    return MakeError(Errc::kOutOfRange, "'status' must be open or resolved");
+  }
+  auto stmt = db.Cached(
+      "SELECT id, table_name, row_id, col, winner_value, winner_hlc, winner_origin, loser_value, "
+      "loser_hlc, loser_origin, status, detected_at, resolved_at, resolution FROM conflicts "
+      "WHERE ?1 IS NULL OR status = ?1 ORDER BY detected_at DESC, id LIMIT 1000");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, status);
+  Json items = Json::array();
+  for (;;) {
+    auto r = s->Step();
+    if (!r) return r.error();
+    if (!*r) break;
+    auto side = [&](int v, int h, int o) {
+      return Json{{"value", Json::parse(s->ColumnText(v))},
+                  {"hlc", std::to_string(s->ColumnInt(h))},
+                  {"origin", s->ColumnText(o)}};
+    };
+    items.push_back({{"id", s->ColumnText(0)},
+                     {"table", s->ColumnText(1)},
+                     {"row_id", s->ColumnText(2)},
+                     {"column", s->ColumnText(3)},
+                     {"winner", side(4, 5, 6)},
+                     {"loser", side(7, 8, 9)},
+                     {"status", s->ColumnText(10)},
+                     {"detected_at", s->ColumnText(11)},
+                     {"resolved_at", s->ColumnJson(12)},
+                     {"resolution", s->ColumnJson(13)}});
+  }
+  return Json{{"items", std::move(items)}};
+}
+
+Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
+                                  const std::string& id, const Json& body) {
+  if (!body.is_object() || body.size() != 1 || !(body.contains("keep") || body.contains("value"))) {
+    return MakeError(Errc::kMissingField,
+                     "send {\"keep\":\"winner\"}, {\"keep\":\"loser\"} or {\"value\": ...}");
+  }
+  auto stmt = db.Cached(
+      "SELECT table_name, row_id, col, winner_value, loser_value, status FROM conflicts "
+      "WHERE id = ?");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, id);
+  auto r = s->Step();
+  if (!r) return r.error();
+  if (!*r) return MakeError(Errc::kNotFound, "no conflict with id '" + id + "'");
+  if (s->ColumnText(5) != "open") {
+    return MakeError(Errc::kIllegalTransition, "conflict " + id + " is already resolved");
+  }
+  Resolution res{s->ColumnText(0), s->ColumnText(1), s->ColumnText(2), Json::object()};
+  Json value;
+  if (body.contains("keep")) {
+    const Json& keep = body["keep"];
+    if (keep != "winner" && keep != "loser") {
+      return MakeError(Errc::kOutOfRange, "'keep' must be winner or loser");
+    }
+    value = Json::parse(s->ColumnText(keep == "winner" ? 3 : 4));
+  } else {
+    value = body["value"];
+  }
+  const TablePolicy* t = policy.Find(res.table);
+  if (!t) return MakeError(Errc::kInvalidValue, "conflict names an unknown table");
+  if (res.group == t->state_machine_group &&
+      t->RankOf(res.group, value) < t->RankOf(res.group, Json::parse(s->ColumnText(3)))) {
+    return MakeError(Errc::kIllegalTransition,
+                     "a status never moves back to an earlier stage; keep the winner or choose a "
+                     "status of the same stage");
+  }
+  const auto cols = t->ColumnsOf(res.group);
+  if (cols.size() == 1) {
+    if (value.is_object() || value.is_array()) {
+      return MakeError(Errc::kInvalidType, "'value' must be a scalar for column " + res.group);
+    }
+    res.columns[cols[0]] = value;
+  } else {
+    if (!value.is_object()) {
+      return MakeError(Errc::kInvalidType, "'value' must be an object of the group's columns");
+    }
+    for (const auto& c : cols) res.columns[c] = value.value(c, Json(nullptr));
+  }
+  return res;
+}
+
+Status MarkResolved(db::Database& db, const std::string& id, const std::string& now,
+                    const std::string& how) {
+  auto stmt = db.Cached(
+      "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = ? WHERE id = ?");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, now).Bind(2, how).Bind(3, id);
+  return s->Run();
+}
+
+}  // namespace mpp::store

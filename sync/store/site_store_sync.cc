@@ -1,0 +1,149 @@
+// SiteStore: the sync side (outbox, acknowledgements, pulled changes, digest, conflicts).
+#include <cstdlib>
+
+#include "sync/core/time_util.h"
+#include "sync/store/change_log.h"
+#include "sync/store/conflicts.h"
+#include "sync/store/digest.h"
+#include "sync/store/site_store.h"
+
+namespace mpp::store {
+namespace {
+
+Result<int64_t> ReadInt(db::Database& db, const std::string& sql) {
+  auto stmt = db.Cached(sql);
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  auto r = s->Step();
+  if (!r) return r.error();
+  return *r ? s->ColumnInt(0) : 0;
+}
+
+Status RunSql(db::Database& db, const std::string& sql, int64_t value) {
+  auto stmt = db.Cached(sql);
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, value);
+  return s->Run();
+}
+
+}  // namespace
+
+Result<SiteStore::Outbox> SiteStore::ReadOutbox(int64_t after_seq, size_t max_bytes) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_->Cached(
+      "SELECT seq, hlc, table_name, row_id, op, data, base FROM change_log WHERE seq > ? "
+      "ORDER BY seq LIMIT 100000");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, after_seq);
+  Outbox out;
+  for (;;) {
+    auto r = s->Step();
+    if (!r) return r.error();
+    if (!*r) break;
+    Change c;
+    c.seq = s->ColumnInt(0);
+    c.hlc = static_cast<HlcStamp>(s->ColumnInt(1));
+    c.origin = site_code_;
+    c.table = s->ColumnText(2);
+    c.row_id = s->ColumnText(3);
+    c.op = s->ColumnText(4);
+    auto data = ParseJson(s->ColumnText(5));
+    if (!data) return MakeError(Errc::kStorage, "change_log.data is not JSON");
+    c.data = std::move(data).value();
+    if (!s->ColumnIsNull(6)) {
+      auto base = ParseJson(s->ColumnText(6));
+      if (!base) return MakeError(Errc::kStorage, "change_log.base is not JSON");
+      c.base = std::move(base).value();
+    }
+    const size_t size = s->ColumnText(5).size() + c.row_id.size() + 96;
+    if (!out.changes.empty() && out.bytes + size > max_bytes) break;
+    out.bytes += size;
+    out.changes.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<int64_t> SiteStore::AckedSeq() {
+  std::lock_guard lock(mu_);
+  return ReadInt(*db_, "SELECT acked_seq FROM sync_state WHERE peer = 'central'");
+}
+
+Status SiteStore::MarkAcked(int64_t seq) {
+  std::lock_guard lock(mu_);
+  return RunSql(*db_, "UPDATE sync_state SET acked_seq = max(acked_seq, ?) WHERE peer = 'central'",
+                seq);
+}
+
+Status SiteStore::ResetAcked(int64_t seq) {
+  std::lock_guard lock(mu_);
+  return RunSql(*db_, "UPDATE sync_state SET acked_seq = ? WHERE peer = 'central'", seq);
+}
+
+Result<int64_t> SiteStore::PullCursor() {
+  std::lock_guard lock(mu_);
+  return ReadInt(*db_,
+                 "SELECT CAST(COALESCE(NULLIF(pull_cursor, ''), '0') AS INTEGER) FROM sync_state "
+                 "WHERE peer = 'central'");
+}
+
+Result<ApplyStats> SiteStore::ApplyPulled(const std::vector<Change>& changes,
+                                          int64_t next_cursor) {
+  std::lock_guard lock(mu_);
+  db::Transaction tx(*db_);
+  if (!tx.status()) return tx.status().error();
+  ApplyStats stats;
+  const std::string now = NowUtc();
+  for (const Change& c : changes) {
+    if (c.origin != kCentreOrigin) {
+      return MakeError(Errc::kForbiddenRow, "a pulled change must come from the centre");
+    }
+    MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, c, now, stats));
+    (void)hlc_.Update(c.hlc);  // our later stamps order after what we have seen
+  }
+  MPP_RETURN_IF_ERROR(RunSql(*db_, "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
+                             next_cursor));
+  MPP_RETURN_IF_ERROR(tx.Commit());
+  return stats;
+}
+
+Result<Json> SiteStore::Digest() {
+  std::lock_guard lock(mu_);
+  return ComputeDigest(*db_, policy_, site_code_);
+}
+
+Result<Json> SiteStore::ListConflicts(const std::optional<std::string>& status) {
+  std::lock_guard lock(mu_);
+  return store::ListConflicts(*db_, status);
+}
+
+Result<Json> SiteStore::ResolveConflict(const std::string& id, const Json& body) {
+  std::lock_guard lock(mu_);
+  db::Transaction tx(*db_);
+  if (!tx.status()) return tx.status().error();
+  auto plan = PlanResolution(*db_, policy_, id, body);
+  if (!plan) return plan.error();
+  const HlcStamp t = hlc_.Now();
+  Json cols = plan->columns;
+  const TablePolicy* tp = policy_.Find(plan->table);
+  if (tp && tp->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(t);
+  MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, policy_, plan->table, plan->row_id, cols, {t, site_code_}));
+  MPP_RETURN_IF_ERROR(MarkResolved(*db_, id, NowUtc(), "resolved by hand at " + site_code_));
+  MPP_RETURN_IF_ERROR(tx.Commit());
+  return Json{{"id", id}, {"status", "resolved"}, {"table", plan->table}, {"row_id", plan->row_id},
+              {"columns", plan->columns}};
+}
+
+Status SiteStore::SetClockOffset(int64_t offset_ms) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_->Cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_ms', ?)");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, std::to_string(offset_ms));
+  MPP_RETURN_IF_ERROR(s->Run());
+  stamp_clock_.SetOffset(offset_ms);
+  return {};
+}
+
+}  // namespace mpp::store
