@@ -55,6 +55,13 @@ const ErrcInfo& Lookup(Errc code) {
 }  // namespace
 
 std::string_view ErrcName(Errc code) { return Lookup(code).name; }
+
+Errc ErrcFromName(std::string_view name) {
+  for (const auto& info : kTable) {
+    if (info.name == name) return info.code;
+  }
+  return Errc::kInternal;
+}
 int ErrcHttpStatus(Errc code) { return Lookup(code).http_status; }
 
 }  // namespace mpp

@@ -50,6 +50,8 @@ enum class Errc : int {
 };
 
 std::string_view ErrcName(Errc code);
+// The code with this name; kInternal if none (a peer newer than us).
+Errc ErrcFromName(std::string_view name);
 int ErrcHttpStatus(Errc code);
 
 struct Error {

@@ -2,29 +2,68 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <algorithm>
 
 namespace mpp::net {
 namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 }  // namespace
 
 struct HttpClient::Impl {
-  Impl(std::string h, uint16_t p, std::chrono::seconds t)
-      : host(std::move(h)), port(p), timeout(t), stream(ioc) {}
+  Impl(std::string h, uint16_t p, std::chrono::seconds t, std::optional<TlsClientConfig> tls_config)
+      : host(std::move(h)), port(p), timeout(t), tls(std::move(tls_config)),
+        ctx(ssl::context::tls_client) {
+    if (tls) {
+      setup_error = ApplyTlsPolicy(ctx.native_handle());
+      beast::error_code ec;
+      ctx.use_certificate_chain_file(tls->cert_file, ec);
+      if (!ec) ctx.use_private_key_file(tls->key_file, ssl::context::pem, ec);
+      if (!ec) ctx.load_verify_file(tls->ca_file, ec);
+      if (ec) setup_error = MakeError(Errc::kConfig, "TLS files: " + ec.message());
+      ctx.set_verify_mode(ssl::verify_peer);
+      ctx.set_verify_callback(ssl::host_name_verification(host));
+    }
+  }
 
   beast::error_code Connect() {
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec) return ec;
-    stream.expires_after(timeout);
-    stream.connect(results, ec);
-    connected = !ec;
+    stream.emplace(ioc, ctx);
+    beast::get_lowest_layer(*stream).expires_after(timeout);
+    beast::get_lowest_layer(*stream).connect(results, ec);
+    if (ec) return ec;
+    if (tls) {
+      SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+      stream->handshake(ssl::stream_base::client, ec);
+      if (ec) return ec;
+    }
+    connected = true;
+    return ec;
+  }
+
+  template <typename S>
+  beast::error_code Exchange(S& s, const http::request<http::string_body>& req,
+                             http::response<http::string_body>& res) {
+    beast::error_code ec;
+    sent += http::write(s, req, ec);
+    if (ec) return ec;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256ull * 1024 * 1024);
+    received += http::read(s, buffer, parser, ec);
+    if (ec) return ec;
+    res = parser.release();
     return ec;
   }
 
@@ -32,68 +71,87 @@ struct HttpClient::Impl {
                               http::response<http::string_body>& res) {
     beast::error_code ec;
     if (!connected && (ec = Connect())) return ec;
-    stream.expires_after(timeout);
-    http::write(stream, req, ec);
-    if (ec) return ec;
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64ull * 1024 * 1024);
-    http::read(stream, buffer, parser, ec);
-    if (ec) return ec;
-    res = parser.release();
-    if (!res.keep_alive()) Close();
+    beast::get_lowest_layer(*stream).expires_after(timeout);
+    ec = tls ? Exchange(*stream, req, res) : Exchange(stream->next_layer(), req, res);
+    if (!ec && !res.keep_alive()) Close();
     return ec;
   }
 
   void Close() {
-    beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.socket().close(ec);
+    if (stream) {
+      beast::error_code ec;
+      beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(*stream).socket().close(ec);
+    }
+    stream.reset();
     connected = false;
   }
 
   std::string host;
   uint16_t port;
   std::chrono::seconds timeout;
+  std::optional<TlsClientConfig> tls;
+  Status setup_error;
   asio::io_context ioc;
-  beast::tcp_stream stream;
+  ssl::context ctx;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
   bool connected = false;
+  uint64_t sent = 0, received = 0;
 };
 
-HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::seconds timeout)
-    : impl_(std::make_unique<Impl>(std::move(host), port, timeout)) {}
+HttpClient::HttpClient(std::string host, uint16_t port, std::chrono::seconds timeout,
+                       std::optional<TlsClientConfig> tls)
+    : impl_(std::make_unique<Impl>(std::move(host), port, timeout, std::move(tls))) {}
 
 HttpClient::~HttpClient() { impl_->Close(); }
 
+uint64_t HttpClient::bytes_sent() const { return impl_->sent; }
+uint64_t HttpClient::bytes_received() const { return impl_->received; }
+
 Result<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target,
                                       const std::string& body, const std::string& content_type) {
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  HttpRequest r;
+  r.method = method;
+  r.target = target;
+  r.body = body;
+  if (!body.empty() || method == "POST" || method == "PATCH") r.content_type = content_type;
+  return Send(r);
+}
+
+Result<HttpResponse> HttpClient::Send(const HttpRequest& in) {
+  if (!impl_->setup_error) return impl_->setup_error.error();
+  http::request<http::string_body> req{http::string_to_verb(in.method), in.target, 11};
   req.set(http::field::host, impl_->host);
   req.set(http::field::user_agent, "mppsync");
-  if (!body.empty() || method == "POST" || method == "PATCH") {
-    req.set(http::field::content_type, content_type);
-    req.body() = body;
-  }
+  for (const auto& [k, v] : in.headers) req.set(k, v);
+  if (!in.content_type.empty()) req.set(http::field::content_type, in.content_type);
+  req.body() = in.body;
   req.keep_alive(true);
   req.prepare_payload();
   http::response<http::string_body> res;
   const bool was_connected = impl_->connected;
   beast::error_code ec = impl_->RoundTrip(req, res);
-  if (ec && was_connected && method == "GET") {
+  if (ec && was_connected && in.method == "GET") {
     // The server may have closed a kept-alive connection while we were idle: retry a read once
     // on a fresh one. Writes are not retried here: the server may have applied them; callers
-    // that retry writes send client-minted ids.
+    // that retry writes make them idempotent (client-minted ids, sync sequence numbers).
     impl_->Close();
     ec = impl_->RoundTrip(req, res);
   }
   if (ec) {
     impl_->Close();
-    return MakeError(Errc::kInternal, "HTTP " + method + " " + impl_->host + ":" +
+    return MakeError(Errc::kInternal, "HTTP " + in.method + " " + impl_->host + ":" +
                                           std::to_string(impl_->port) + " failed: " + ec.message());
   }
   HttpResponse out;
   out.status = static_cast<int>(res.result_int());
   out.content_type = std::string(res[http::field::content_type]);
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
   out.body = std::move(res.body());
   return out;
 }

@@ -1,27 +1,36 @@
-// A blocking HTTP/1.1 client over one kept-alive TCP connection, for tools, tests and
-// benchmarks talking to a node's local API. A GET is retried once on a fresh connection when
-// the server closed an idle one; writes never are. Not thread-safe: one client per thread.
+// A blocking HTTP/1.1 client over one kept-alive connection, plain or HTTPS with a client
+// certificate, for tools, tests and the sync transport. A GET is retried once on a fresh
+// connection when the server closed an idle one; writes never are. Counts bytes on the wire
+// at the HTTP level (headers and bodies; TLS framing not included).
+// Not thread-safe: one client per thread.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sync/core/result.h"
 #include "sync/net/http_types.h"
+#include "sync/net/tls.h"
 
 namespace mpp::net {
 
 class HttpClient {
  public:
-  HttpClient(std::string host, uint16_t port, std::chrono::seconds timeout = std::chrono::seconds(30));
+  // With `tls`, connects over TLS, presents the certificate and checks the server's against
+  // the CA and `host`.
+  HttpClient(std::string host, uint16_t port,
+             std::chrono::seconds timeout = std::chrono::seconds(30),
+             std::optional<TlsClientConfig> tls = std::nullopt);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Sends one request and returns the response, whatever its HTTP status. Transport failures
-  // (refused, reset, timeout) come back as kInternal with the reason.
+  // (refused, reset, timeout, TLS refused) come back as kInternal with the reason.
+  Result<HttpResponse> Send(const HttpRequest& request);
   Result<HttpResponse> Send(const std::string& method, const std::string& target,
                             const std::string& body = "",
                             const std::string& content_type = "application/json");
@@ -29,6 +38,9 @@ class HttpClient {
   Result<HttpResponse> Post(const std::string& target, const std::string& body) {
     return Send("POST", target, body);
   }
+
+  uint64_t bytes_sent() const;
+  uint64_t bytes_received() const;
 
  private:
   struct Impl;

@@ -1,16 +1,23 @@
 #include "sync/net/http_server.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "sync/core/json_util.h"
+#include "sync/core/log.h"
 
 namespace mpp::net {
 namespace {
@@ -18,6 +25,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 constexpr uint32_t kHeaderLimit = 8 * 1024;
@@ -26,6 +34,7 @@ struct Shared {
   HttpServerOptions options;
   HttpHandler handler;
   asio::thread_pool* workers;
+  std::shared_ptr<ssl::context> tls;  // null: plain HTTP
 };
 
 http::response<http::string_body> ToBeast(const HttpResponse& r, unsigned version,
@@ -46,29 +55,61 @@ HttpResponse ErrorResponse(Errc code, std::string message) {
                       ErrorJson(Error{code, std::move(message)}), {}};
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. kTls: a TLS handshake first and a TLS shutdown last.
+template <bool kTls>
+class Session : public std::enable_shared_from_this<Session<kTls>> {
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
  public:
   Session(tcp::socket socket, const Shared& shared)
-      : stream_(std::move(socket)), shared_(shared) {}
+      : stream_(MakeStream(std::move(socket), shared)), shared_(shared) {}
 
   void Run() {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+                   beast::bind_front_handler(&Session::Start, this->shared_from_this()));
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, const Shared& shared) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  void Start() {
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
+    } else {
+      DoRead();
+    }
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) {
+      Log(LogLevel::kInfo, "tls_refused", {{"reason", ec.message()}});
+      return;
+    }
+    if constexpr (kTls) peer_uris_ = PeerUris(stream_.native_handle());
+    DoRead();
+  }
+
   void DoRead() {
     parser_.emplace();  // a fresh parser, with fresh limits, for every message
     parser_->body_limit(shared_.options.body_limit);
     parser_->header_limit(kHeaderLimit);
-    stream_.expires_after(shared_.options.timeout);
+    beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                     beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == ssl::error::stream_truncated || ec == asio::error::eof) {
       return DoClose();
     }
     if (ec == http::error::body_limit) {
@@ -82,13 +123,23 @@ class Session : public std::enable_shared_from_this<Session> {
                    false);
     }
     auto req = parser_->release();
-    HttpRequest in{std::string(req.method_string()), std::string(req.target()),
-                   std::string(req[http::field::content_type]), std::move(req.body())};
+    HttpRequest in;
+    in.method = std::string(req.method_string());
+    in.target = std::string(req.target());
+    in.content_type = std::string(req[http::field::content_type]);
+    in.body = std::move(req.body());
+    in.peer_uris = peer_uris_;
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      in.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
     // The handler may block on SQLite: run it on the worker pool, then come back to the
     // connection's strand to write.
-    asio::post(*shared_.workers, [self = shared_from_this(), in = std::move(in), version,
+    asio::post(*shared_.workers, [self = this->shared_from_this(), in = std::move(in), version,
                                   keep_alive]() mutable {
       HttpResponse out = self->shared_.handler(in);
       asio::post(self->stream_.get_executor(),
@@ -100,9 +151,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(const HttpResponse& r, unsigned version, bool keep_alive) {
     response_ = ToBeast(r, version, keep_alive);
-    stream_.expires_after(shared_.options.timeout);
+    beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
     http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+                      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
@@ -111,16 +162,44 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void DoClose() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if constexpr (kTls) {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   const Shared& shared_;
+  std::vector<std::string> peer_uris_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
 };
+
+Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  MPP_RETURN_IF_ERROR(ApplyTlsPolicy(ctx->native_handle()));
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(c.cert_file, ec);
+  if (!ec) ctx->use_private_key_file(c.key_file, ssl::context::pem, ec);
+  if (!ec) ctx->load_verify_file(c.ca_file, ec);
+  if (ec) return MakeError(Errc::kConfig, "TLS files (" + c.cert_file + ", " + c.key_file + ", " +
+                                              c.ca_file + "): " + ec.message());
+  ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  if (!c.crl_file.empty()) {
+    auto crl = std::make_shared<CrlWatcher>(c.crl_file);
+    ctx->set_verify_callback([crl](bool preverified, ssl::verify_context& vc) {
+      if (!preverified) return false;
+      X509_STORE_CTX* store = vc.native_handle();
+      if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+      return !crl->IsRevoked(X509_STORE_CTX_get_current_cert(store));
+    });
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -129,12 +208,18 @@ struct HttpServer::Impl {
       : ioc(options.io_threads),
         acceptor(asio::make_strand(ioc)),
         workers(static_cast<size_t>(options.worker_threads)),
-        shared{options, std::move(handler), &workers} {}
+        shared{options, std::move(handler), &workers, nullptr} {}
 
   void DoAccept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(s), shared)->Run();
+      if (!ec) {
+        if (shared.tls) {
+          std::make_shared<Session<true>>(std::move(s), shared)->Run();
+        } else {
+          std::make_shared<Session<false>>(std::move(s), shared)->Run();
+        }
+      }
       DoAccept();
     });
   }
@@ -153,6 +238,11 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                       HttpHandler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
+  if (options.tls) {
+    auto ctx = MakeServerContext(*options.tls);
+    if (!ctx) return ctx.error();
+    impl->shared.tls = std::move(ctx).value();
+  }
   beast::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
   if (ec) return MakeError(Errc::kConfig, "'" + options.host + "' is not an IP address");

@@ -1,6 +1,7 @@
 // An HTTP/1.1 server (Boost.Beast) that reads requests, hands each to an HttpHandler on a
 // worker pool, and writes the response. It knows nothing of the API behind the handler.
 //
+// Plain HTTP, or HTTPS with mutual TLS when options.tls is set.
 // Limits: bodies over `body_limit` get 413 and the connection is closed; headers over 8 KiB
 // or an unparsable request get 400; a connection idle or stalled for `timeout` is dropped.
 // Keep-alive is honoured. Thread-safe: Start/Stop from any one thread.
@@ -9,10 +10,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sync/core/result.h"
 #include "sync/net/http_types.h"
+#include "sync/net/tls.h"
 
 namespace mpp::net {
 
@@ -23,6 +26,10 @@ struct HttpServerOptions {
   int io_threads = 1;
   int worker_threads = 4;
   std::chrono::seconds timeout{30};
+  // When set, HTTPS with mutual TLS: a client without a valid certificate from the CA (or
+  // with a revoked one) is refused at the handshake; the certificate's SAN URIs reach the
+  // handler as HttpRequest::peer_uris.
+  std::optional<TlsServerConfig> tls;
 };
 
 class HttpServer {

@@ -12,7 +12,7 @@ class OfficeApiTest : public store::StoreFixture {
   net::HttpResponse Call(const std::string& method, const std::string& target,
                          const std::string& body = "", const std::string& ct = "application/json") {
     OfficeApi api(*store_);
-    return api.Handle({method, target, ct, body});
+    return api.Handle({method, target, ct, body, {}, {}});
   }
   Json CallJson(const std::string& method, const std::string& target, const Json& body,
                 int expect_status) {

@@ -1,0 +1,59 @@
+// TLS settings shared by the HTTPS server and client (OpenSSL 3 through Boost.Asio): TLS 1.2
+// minimum (1.3 preferred), AEAD ciphers only, mutual authentication against one CA, and a CRL
+// that is re-read when its file changes, so a revoked certificate is refused at its next
+// handshake without a restart. Beast-free header.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sync/core/result.h"
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+typedef struct x509_st X509;
+
+namespace mpp::net {
+
+struct TlsServerConfig {
+  std::string cert_file;  // server certificate chain (PEM)
+  std::string key_file;   // its private key (PEM)
+  std::string ca_file;    // the CA that signs client certificates
+  std::string crl_file;   // optional: CRL of that CA (PEM); revoked clients are refused
+};
+
+struct TlsClientConfig {
+  std::string cert_file;  // this peer's certificate (PEM)
+  std::string key_file;
+  std::string ca_file;    // the CA that signs the server's certificate
+};
+
+// TLS ≥ 1.2, AEAD suites, no compression or renegotiation. kConfig on failure.
+Status ApplyTlsPolicy(SSL_CTX* ctx);
+
+// The URIs of the subject alternative names of `cert` ("mpp:site:MPP7301").
+std::vector<std::string> CertificateUris(X509* cert);
+// The same for the peer of a finished handshake.
+std::vector<std::string> PeerUris(SSL* ssl);
+
+// Serial numbers revoked by a CRL file, re-read whenever the file's modification time changes.
+// Thread-safe.
+class CrlWatcher {
+ public:
+  explicit CrlWatcher(std::string path) : path_(std::move(path)) {}
+  // True if `cert` is listed. A CRL that cannot be read refuses everyone (fail closed).
+  bool IsRevoked(X509* cert);
+
+ private:
+  void ReloadIfChangedLocked();
+  const std::string path_;
+  std::mutex mu_;
+  int64_t mtime_ns_ = -1;  // guarded by mu_
+  bool ok_ = false;
+  std::set<std::string> revoked_;  // serial numbers, hex
+};
+
+}  // namespace mpp::net

@@ -1,0 +1,139 @@
+#include "sync/protocol/messages.h"
+
+#include "sync/core/compress.h"
+
+namespace mpp::protocol {
+namespace {
+
+Result<std::vector<Change>> ChangesFromJson(const Json& j, bool need_origin) {
+  if (!j.is_array()) return MakeError(Errc::kInvalidType, "'changes' must be an array");
+  std::vector<Change> out;
+  out.reserve(j.size());
+  for (const Json& c : j) {
+    auto change = ChangeFromJson(c);
+    if (!change) return change.error();
+    if (need_origin && change->origin.empty()) {
+      return MakeError(Errc::kInvalidValue, "malformed change: 'origin' is missing");
+    }
+    out.push_back(std::move(change).value());
+  }
+  return out;
+}
+
+Json ChangesToJson(const std::vector<Change>& changes, bool with_origin) {
+  Json arr = Json::array();
+  for (const Change& c : changes) {
+    Json j = ChangeToJson(c);
+    if (!with_origin) j.erase("origin");
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+Result<int64_t> IntField(const Json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_number_integer()) {
+    return MakeError(Errc::kInvalidType, std::string("'") + name + "' must be an integer");
+  }
+  return it->get<int64_t>();
+}
+
+}  // namespace
+
+Json ToJson(const PushRequest& r) {
+  // The origin is not sent: the centre takes it from the site's certificate.
+  return {{"site", r.site}, {"first_seq", r.first_seq}, {"changes", ChangesToJson(r.changes, false)}};
+}
+
+Result<PushRequest> PushRequestFromJson(const Json& j) {
+  if (!j.is_object()) return MakeError(Errc::kInvalidType, "push body must be an object");
+  for (const auto& [k, _] : j.items()) {
+    if (k != "site" && k != "first_seq" && k != "changes") {
+      return MakeError(Errc::kUnknownField, "unknown field '" + k.substr(0, 64) + "' in push");
+    }
+  }
+  PushRequest r;
+  if (!j.contains("site") || !j["site"].is_string()) {
+    return MakeError(Errc::kMissingField, "push needs 'site'");
+  }
+  r.site = j["site"];
+  auto first = IntField(j, "first_seq");
+  if (!first) return first.error();
+  r.first_seq = *first;
+  if (r.first_seq < 1) return MakeError(Errc::kOutOfRange, "'first_seq' must be at least 1");
+  auto changes = ChangesFromJson(j.value("changes", Json()), false);
+  if (!changes) return changes.error();
+  r.changes = std::move(changes).value();
+  if (r.changes.empty()) return MakeError(Errc::kMissingField, "push needs at least one change");
+  return r;
+}
+
+Json ToJson(const PushResponse& r) {
+  return {{"acked_seq", r.acked_seq}, {"applied", r.applied}, {"duplicates", r.duplicates},
+          {"kept_local", r.kept_local}, {"conflicts", r.conflicts}};
+}
+
+Result<PushResponse> PushResponseFromJson(const Json& j) {
+  PushResponse r;
+  auto acked = IntField(j, "acked_seq");
+  if (!acked) return acked.error();
+  r.acked_seq = *acked;
+  r.applied = j.value("applied", 0);
+  r.duplicates = j.value("duplicates", 0);
+  r.kept_local = j.value("kept_local", 0);
+  r.conflicts = j.value("conflicts", 0);
+  return r;
+}
+
+Json ToJson(const PullResponse& r) {
+  return {{"changes", ChangesToJson(r.changes, true)},
+          {"next_cursor", std::to_string(r.next_cursor)},
+          {"more", r.more}};
+}
+
+Result<PullResponse> PullResponseFromJson(const Json& j) {
+  if (!j.is_object()) return MakeError(Errc::kInvalidType, "pull body must be an object");
+  PullResponse r;
+  auto changes = ChangesFromJson(j.value("changes", Json()), true);
+  if (!changes) return changes.error();
+  r.changes = std::move(changes).value();
+  auto next = j.find("next_cursor");
+  if (next == j.end() || !next->is_string()) {
+    return MakeError(Errc::kInvalidType, "'next_cursor' must be a string");
+  }
+  r.next_cursor = std::stoll(next->get<std::string>());
+  r.more = j.value("more", false);
+  return r;
+}
+
+Status CheckPeerVersions(int peer_protocol, int peer_schema, int my_schema) {
+  if (peer_protocol < kOldestProtocolServed || peer_protocol > kProtocolVersion) {
+    return MakeError(Errc::kIncompatibleVersion,
+                     "sync protocol " + std::to_string(peer_protocol) + " is not served; this "
+                     "centre speaks " + std::to_string(kOldestProtocolServed) + " to " +
+                         std::to_string(kProtocolVersion) + ": upgrade the older side");
+  }
+  if (peer_schema < 1 || peer_schema > my_schema) {
+    return MakeError(Errc::kIncompatibleVersion,
+                     "site schema " + std::to_string(peer_schema) + " is newer than the centre's (" +
+                         std::to_string(my_schema) + "): upgrade mpp-central before the sites");
+  }
+  return {};
+}
+
+std::string EncodeBody(const Json& j, bool compress) {
+  const std::string text = j.dump();
+  return compress ? ZstdCompress(text) : text;
+}
+
+Result<Json> DecodeBody(std::string_view body, std::string_view content_encoding) {
+  if (content_encoding.empty() || content_encoding == "identity") return ParseJson(body);
+  if (content_encoding != "zstd") {
+    return MakeError(Errc::kUnsupportedMediaType, "Content-Encoding must be zstd or none");
+  }
+  auto raw = ZstdDecompress(body, kMaxSyncBody * 8);
+  if (!raw) return raw.error();
+  return ParseJson(*raw);
+}
+
+}  // namespace mpp::protocol

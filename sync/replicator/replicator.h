@@ -1,0 +1,94 @@
+// The site's side of a sync: push the outbox, pull the centre's changes, measure the clock,
+// verify. It speaks the protocol through a SyncTransport (one request → one response), so the
+// same code runs over HTTPS (node/ctl) and in-process in tests. It knows no sockets.
+//
+// Guarantees: a change is marked acknowledged only after the centre answered that it stored
+// it; a link cut mid-batch costs at most that batch (it is re-sent, and the centre skips what
+// it already has); the pull cursor advances in the same transaction as the pulled changes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "sync/core/clock.h"
+#include "sync/core/result.h"
+#include "sync/net/http_types.h"
+#include "sync/store/site_store.h"
+
+namespace mpp::replicator {
+
+class SyncTransport {
+ public:
+  virtual ~SyncTransport() = default;
+  // Sends one request to the centre. Transport failures (refused, reset, timeout) are errors;
+  // any HTTP status is a response.
+  virtual Result<net::HttpResponse> Send(const net::HttpRequest& request) = 0;
+  // Bytes on the wire so far, both ways (HTTP headers and bodies), if the transport counts.
+  virtual uint64_t bytes_sent() const { return 0; }
+  virtual uint64_t bytes_received() const { return 0; }
+};
+
+struct SyncOptions {
+  int schema_version = 0;               // this build's schema (schema::Migrations().back())
+  size_t initial_batch_bytes = 256 * 1024;
+  size_t min_batch_bytes = 16 * 1024;
+  size_t max_batch_bytes = 8 * 1024 * 1024;
+  double target_batch_seconds = 5.0;    // batches adapt so one takes about this long
+  size_t pull_page_bytes = 1024 * 1024;
+  bool compress = true;
+  int64_t clock_warning_ms = 2 * 60 * 1000;
+};
+
+struct SyncProgress {
+  const char* phase;  // "push" or "pull"
+  int64_t done;
+  int64_t total;      // -1 when unknown
+};
+using ProgressFn = std::function<void(const SyncProgress&)>;
+
+struct SyncReport {
+  int64_t pushed = 0;          // changes the centre newly stored
+  int64_t push_duplicates = 0; // changes it already had
+  int push_batches = 0;
+  int64_t pulled = 0;          // changes received from the centre
+  int pull_pages = 0;
+  int64_t conflicts = 0;       // concurrent edits recorded (both sides)
+  int64_t acked_seq = 0;
+  int64_t clock_offset_ms = 0; // centre's clock minus ours
+  bool clock_warning = false;  // off by more than options.clock_warning_ms
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  double seconds = 0;
+};
+
+class Replicator {
+ public:
+  // `wall_clock` is the PC's own clock (to measure its offset from the centre's).
+  Replicator(store::SiteStore& store, SyncTransport& transport, Clock& wall_clock,
+             SyncOptions options);
+
+  // One push of everything pending, then one pull of everything new. Stops at the first
+  // error and returns it (what was acknowledged before stays acknowledged). Errors carry the
+  // centre's code (e.g. kForbiddenRow, kIncompatibleVersion) or kInternal for the transport.
+  Result<SyncReport> SyncOnce(const ProgressFn& progress = {});
+
+  // Compares this site's digest with the centre's view of it:
+  // {"in_sync": bool, "differences": [{"table", "count_here", "count_there", "key_hash_buckets"}]}
+  Result<Json> Verify();
+
+ private:
+  Status Push(SyncReport& report, const ProgressFn& progress);
+  Status Pull(SyncReport& report, const ProgressFn& progress);
+  net::HttpRequest MakeRequest(const std::string& method, const std::string& target,
+                               const Json* body) const;
+  // Parses a response: the JSON body on 2xx, else the centre's error. Measures the clock.
+  Result<Json> Receive(const Result<net::HttpResponse>& response, int64_t sent_at,
+                       SyncReport* report, Json* error_body = nullptr);
+
+  store::SiteStore& store_;
+  SyncTransport& transport_;
+  Clock& wall_clock_;
+  SyncOptions options_;
+};
+
+}  // namespace mpp::replicator
