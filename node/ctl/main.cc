@@ -1,8 +1,14 @@
 // mppctl: the technician's tool.
 //
-//   mppctl init --site CODE --data DIR [--nik-key-file FILE]
+//   mppctl init --site CODE --data DIR [--nik-key-file FILE] [sync options]
 //   mppctl --data DIR status [--json]
+//   mppctl --data DIR sync [sync options] [--json]
+//   mppctl --data DIR verify [sync options]
+//   mppctl --data DIR conflicts
 //   mppctl generate --node HOST:PORT [--visits N] [--seed S]
+//
+// sync options: --central HOST:PORT --cert FILE --key FILE --ca FILE; `init` stores them in
+// DIR/sync.json so later commands need only --data.
 //
 // Exit status: 0 success, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
@@ -12,7 +18,11 @@
 #include <map>
 #include <string>
 
+#include <unistd.h>
+
 #include "node/ctl/demo_generator.h"
+#include "node/ctl/https_transport.h"
+#include "schema/migrations.h"
 #include "sync/core/json_util.h"
 #include "sync/net/http_client.h"
 #include "sync/store/site_store.h"
@@ -26,8 +36,17 @@ constexpr const char* kUsage =
     "      matching key; without it a random key is made, which is fit only for a demo)\n"
     "  mppctl --data DIR status [--json]\n"
     "      what this site holds and how much is waiting to sync (works with mpp-node running)\n"
+    "  mppctl --data DIR sync [--json]\n"
+    "      push this site's pending changes to the centre and pull what is new (progress on\n"
+    "      stderr; prints what moved)\n"
+    "  mppctl --data DIR verify\n"
+    "      compare this site's data with the centre's copy, table by table\n"
+    "  mppctl --data DIR conflicts\n"
+    "      concurrent edits this site has seen, with both values and the winner\n"
     "  mppctl generate --node HOST:PORT [--visits N] [--seed S]\n"
-    "      record N realistic citizen visits through a running node's office API\n";
+    "      record N realistic citizen visits through a running node's office API\n"
+    "sync options (stored by init in DIR/sync.json): --central HOST:PORT --cert FILE --key FILE\n"
+    "  --ca FILE   (the site's certificate and key, and the ministry CA)\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "mppctl: " << problem << "\n" << kUsage;
@@ -64,7 +83,165 @@ int Init(const std::map<std::string, std::string>& opt) {
   if (auto s = mpp::store::SiteStore::Initialise(dir + "/site.db", init, clock, random); !s) {
     return Fail(s.error());
   }
+  if (opt.count("central")) {
+    mpp::Json sync = mpp::Json::object();
+    for (const char* k : {"central", "cert", "key", "ca"}) {
+      if (opt.count(k)) sync[k] = std::filesystem::absolute(opt.at(k)).string();
+    }
+    sync["central"] = opt.at("central");
+    std::ofstream(dir + "/sync.json") << sync.dump(2) << "\n";
+  }
   std::cout << "initialised site " << init.site_code << " in " << dir << "/site.db\n";
+  return 0;
+}
+
+// The sync settings: flags, else DIR/sync.json.
+mpp::Result<std::pair<std::string, mpp::net::TlsClientConfig>> SyncSettings(
+    const std::map<std::string, std::string>& opt) {
+  std::map<std::string, std::string> s;
+  std::ifstream in(opt.at("data") + "/sync.json");
+  if (in) {
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto j = mpp::ParseJson(text);
+    if (!j || !j->is_object()) {
+      return mpp::MakeError(mpp::Errc::kConfig, opt.at("data") + "/sync.json is not a JSON object");
+    }
+    for (const auto& [k, v] : j->items()) {
+      if (v.is_string()) s[k] = v;
+    }
+  }
+  for (const char* k : {"central", "cert", "key", "ca"}) {
+    if (opt.count(k)) s[k] = opt.at(k);
+    if (!s.count(k)) {
+      return mpp::MakeError(mpp::Errc::kConfig,
+                            std::string("no --") + k + " given and none in " + opt.at("data") +
+                                "/sync.json");
+    }
+  }
+  return std::pair{s["central"], mpp::net::TlsClientConfig{s["cert"], s["key"], s["ca"]}};
+}
+
+struct SyncSession {
+  mpp::SystemClock clock;
+  mpp::CryptoRandom random;
+  std::unique_ptr<mpp::store::SiteStore> store;
+  std::unique_ptr<mpp::ctl::HttpsTransport> transport;
+  std::unique_ptr<mpp::replicator::Replicator> replicator;
+  std::string central;
+};
+
+mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession& s) {
+  auto settings = SyncSettings(opt);
+  if (!settings) return settings.error();
+  const auto colon = settings->first.rfind(':');
+  if (colon == std::string::npos) {
+    return mpp::MakeError(mpp::Errc::kConfig, "central must be HOST:PORT");
+  }
+  auto store = mpp::store::SiteStore::Open(opt.at("data") + "/site.db", s.clock, s.random);
+  if (!store) return store.error();
+  s.store = std::move(store).value();
+  s.central = settings->first;
+  s.transport = std::make_unique<mpp::ctl::HttpsTransport>(
+      settings->first.substr(0, colon),
+      static_cast<uint16_t>(std::atoi(settings->first.c_str() + colon + 1)), settings->second);
+  mpp::replicator::SyncOptions options;
+  options.schema_version = mpp::schema::Migrations().back().version;
+  s.replicator =
+      std::make_unique<mpp::replicator::Replicator>(*s.store, *s.transport, s.clock, options);
+  return {};
+}
+
+int Sync(const std::map<std::string, std::string>& opt) {
+  if (!opt.count("data")) return Usage("sync needs --data");
+  SyncSession s;
+  if (auto st = OpenSync(opt, s); !st) return Fail(st.error());
+  auto pending = s.store->StatusSummary();
+  const int64_t total = pending ? (*pending)["pending_changes"].get<int64_t>() : -1;
+  const bool tty = isatty(STDERR_FILENO);
+  auto progress = [&](const mpp::replicator::SyncProgress& p) {
+    if (!tty) return;
+    if (std::string(p.phase) == "push" && total > 0) {
+      const int width = 30;
+      const auto filled = static_cast<int>(width * std::min<int64_t>(p.done, total) / total);
+      std::fprintf(stderr, "\rpush [%s%s] %lld/%lld changes", std::string(static_cast<size_t>(filled), '#').c_str(),
+                   std::string(static_cast<size_t>(width - filled), '.').c_str(),
+                   static_cast<long long>(p.done), static_cast<long long>(total));
+    } else {
+      std::fprintf(stderr, "\r%s %lld changes%20s", p.phase, static_cast<long long>(p.done), "");
+    }
+  };
+  auto report = s.replicator->SyncOnce(progress);
+  if (tty) std::fprintf(stderr, "\n");
+  if (!report) return Fail(report.error());
+  const auto& r = *report;
+  if (opt.count("json")) {
+    std::cout << mpp::Json{{"pushed", r.pushed}, {"push_duplicates", r.push_duplicates},
+                           {"push_batches", r.push_batches}, {"pulled", r.pulled},
+                           {"conflicts", r.conflicts}, {"acked_seq", r.acked_seq},
+                           {"bytes_sent", r.bytes_sent}, {"bytes_received", r.bytes_received},
+                           {"seconds", r.seconds}, {"clock_offset_ms", r.clock_offset_ms},
+                           {"clock_warning", r.clock_warning}}
+                     .dump()
+              << "\n";
+  } else {
+    std::printf("sync %s <-> %s\n", s.store->site_code().c_str(), s.central.c_str());
+    std::printf("pushed %lld changes in %d batches (%lld already at the centre), pulled %lld, "
+                "conflicts %lld\n",
+                static_cast<long long>(r.pushed), r.push_batches,
+                static_cast<long long>(r.push_duplicates), static_cast<long long>(r.pulled),
+                static_cast<long long>(r.conflicts));
+    std::printf("acknowledged up to seq %lld; %.1f kB up, %.1f kB down; %.2f s\n",
+                static_cast<long long>(r.acked_seq), static_cast<double>(r.bytes_sent) / 1000.0,
+                static_cast<double>(r.bytes_received) / 1000.0, r.seconds);
+  }
+  if (r.clock_warning) {
+    std::fprintf(stderr,
+                 "mppctl: warning: this PC's clock is %+.1f s off the centre's; changes are now "
+                 "stamped with the centre's time, but please set the clock\n",
+                 static_cast<double>(r.clock_offset_ms) / 1000.0);
+  }
+  return 0;
+}
+
+int Verify(const std::map<std::string, std::string>& opt) {
+  if (!opt.count("data")) return Usage("verify needs --data");
+  SyncSession s;
+  if (auto st = OpenSync(opt, s); !st) return Fail(st.error());
+  auto v = s.replicator->Verify();
+  if (!v) return Fail(v.error());
+  if ((*v)["in_sync"].get<bool>()) {
+    std::printf("in sync: %s and the centre hold the same data\n", s.store->site_code().c_str());
+    return 0;
+  }
+  std::printf("NOT in sync: %s differs from the centre in:\n", s.store->site_code().c_str());
+  for (const auto& d : (*v)["differences"]) {
+    std::printf("  %-20s here %lld rows, centre %lld rows, key-hash buckets %s\n",
+                d["table"].get<std::string>().c_str(),
+                static_cast<long long>(d.value("count_here", 0)),
+                static_cast<long long>(d.value("count_there", 0)),
+                d.value("key_hash_buckets", mpp::Json::array()).dump().c_str());
+  }
+  std::printf("run `mppctl --data DIR sync`, then verify again\n");
+  return 1;
+}
+
+int Conflicts(const std::map<std::string, std::string>& opt) {
+  if (!opt.count("data")) return Usage("conflicts needs --data");
+  mpp::SystemClock clock;
+  mpp::CryptoRandom random;
+  auto store = mpp::store::SiteStore::Open(opt.at("data") + "/site.db", clock, random);
+  if (!store) return Fail(store.error());
+  auto c = (*store)->ListConflicts(std::nullopt);
+  if (!c) return Fail(c.error());
+  if ((*c)["items"].empty()) std::printf("no conflicts\n");
+  for (const auto& i : (*c)["items"]) {
+    std::printf("%s %-8s %s %s.%s: winner %s (%s), loser %s (%s)\n",
+                i["id"].get<std::string>().c_str(), i["status"].get<std::string>().c_str(),
+                i["detected_at"].get<std::string>().c_str(), i["table"].get<std::string>().c_str(),
+                i["column"].get<std::string>().c_str(), i["winner"]["value"].dump().c_str(),
+                i["winner"]["origin"].get<std::string>().c_str(), i["loser"]["value"].dump().c_str(),
+                i["loser"]["origin"].get<std::string>().c_str());
+  }
   return 0;
 }
 
@@ -162,6 +339,9 @@ int Run(int argc, char** argv) {
   if (command == "init") return Init(opt);
   if (command == "status") return Status(opt);
   if (command == "generate") return Generate(opt);
+  if (command == "sync") return Sync(opt);
+  if (command == "verify") return Verify(opt);
+  if (command == "conflicts") return Conflicts(opt);
   return Usage(command.empty() ? "no command given" : "unknown command " + command);
 }
 

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <chrono>
 
-#include "node/site/url.h"
+#include "sync/core/url.h"
 #include "sync/core/log.h"
 
 namespace mpp::site {
@@ -157,6 +157,23 @@ HttpResponse OfficeApi::Route(const HttpRequest& req) {
       auto body = ParseBody(req);
       if (!body) return Fail(body.error());
       return Reply(store_.UpdateComplaint(seg[3], *body));
+    }
+  }
+  if (res == "conflicts") {
+    if (n == 3) {
+      if (!get) return Fail(MethodNotAllowed(req, "GET"));
+      std::optional<std::string> status;
+      for (const auto& [k, v] : target->query) {
+        if (k != "status") return Fail(MakeError(Errc::kUnknownField, "accepted: status"));
+        status = v;
+      }
+      return Reply(store_.ListConflicts(status));
+    }
+    if (n == 5 && seg[4] == "resolve") {
+      if (!post) return Fail(MethodNotAllowed(req, "POST"));
+      auto body = ParseBody(req);
+      if (!body) return Fail(body.error());
+      return Reply(store_.ResolveConflict(seg[3], *body));
     }
   }
   if (res == "queue" && n == 4 && seg[3] == "tickets") {

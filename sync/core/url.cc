@@ -1,6 +1,6 @@
-#include "node/site/url.h"
+#include "sync/core/url.h"
 
-namespace mpp::site {
+namespace mpp {
 namespace {
 
 Result<std::string> Decode(std::string_view s, bool plus_is_space) {
@@ -62,4 +62,4 @@ Result<Target> ParseTarget(std::string_view target) {
   return t;
 }
 
-}  // namespace mpp::site
+}  // namespace mpp

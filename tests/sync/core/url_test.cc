@@ -1,8 +1,8 @@
-#include "node/site/url.h"
+#include "sync/core/url.h"
 
 #include <gtest/gtest.h>
 
-namespace mpp::site {
+namespace mpp {
 namespace {
 
 TEST(UrlTest, SplitsPathAndDecodesQuery) {
@@ -21,4 +21,4 @@ TEST(UrlTest, RefusesBrokenEscapes) {
 }
 
 }  // namespace
-}  // namespace mpp::site
+}  // namespace mpp

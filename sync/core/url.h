@@ -8,7 +8,7 @@
 
 #include "sync/core/result.h"
 
-namespace mpp::site {
+namespace mpp {
 
 struct Target {
   std::vector<std::string> segments;          // "/api/v1/x" → {"api", "v1", "x"}
@@ -19,4 +19,4 @@ struct Target {
 // kInvalidValue for a malformed escape.
 Result<Target> ParseTarget(std::string_view target);
 
-}  // namespace mpp::site
+}  // namespace mpp
