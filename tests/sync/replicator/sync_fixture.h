@@ -1,0 +1,105 @@
+// A centre and several sites in one process: real SQLite files, the real CentralApi, the real
+// Replicator, joined by LocalTransport. Clocks are ManualClocks the test moves.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+
+#include "node/central/central_api.h"
+#include "schema/migrations.h"
+#include "sync/protocol/messages.h"
+#include "sync/replicator/replicator.h"
+#include "sync/store/central_store.h"
+#include "sync/store/site_store.h"
+#include "tests/support/local_transport.h"
+#include "tests/support/temp_dir.h"
+
+namespace mpp::testing {
+
+constexpr int64_t kSyncT0 = 1'795'000'000'000;
+
+struct TestSite {
+  std::string code;
+  std::unique_ptr<ManualClock> clock;
+  std::unique_ptr<store::SiteStore> store;
+  std::unique_ptr<LocalTransport> transport;
+  std::unique_ptr<replicator::Replicator> replicator;
+};
+
+class SyncFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    central_ = std::move(c).value();
+    api_ = std::make_unique<central::CentralApi>(*central_, central_clock_, SchemaVersion());
+  }
+  static int SchemaVersion() { return schema::Migrations().back().version; }
+
+  TestSite& AddSite(const std::string& code) {
+    auto& s = sites_[code];
+    s.code = code;
+    s.clock = std::make_unique<ManualClock>(kSyncT0);
+    const std::string path = dir_.File(code + ".db");
+    EXPECT_TRUE(store::SiteStore::Initialise(path, {code, std::string(32, 'k')}, *s.clock, random_).ok());
+    auto st = store::SiteStore::Open(path, *s.clock, random_);
+    EXPECT_TRUE(st.ok());
+    s.store = std::move(st).value();
+    s.transport = std::make_unique<LocalTransport>(*api_, std::vector<std::string>{"mpp:site:" + code});
+    replicator::SyncOptions o;
+    o.schema_version = SchemaVersion();
+    o.initial_batch_bytes = 4096;  // several batches even for small tests
+    s.replicator = std::make_unique<replicator::Replicator>(*s.store, *s.transport, *s.clock, o);
+    return s;
+  }
+
+  replicator::SyncReport Sync(TestSite& s) {
+    auto r = s.replicator->SyncOnce();
+    EXPECT_TRUE(r.ok()) << s.code << ": " << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : replicator::SyncReport{};
+  }
+
+  void ExpectInSync(TestSite& s) {
+    auto v = s.replicator->Verify();
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_TRUE((*v)["in_sync"].get<bool>()) << s.code << ": " << v->dump();
+  }
+
+  // A call to the centre as an operator (or another role), in-process.
+  net::HttpResponse AsRole(const std::string& uri, const std::string& method,
+                           const std::string& target, const Json& body = nullptr) {
+    net::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.body = body.is_null() ? "" : body.dump();
+    r.content_type = "application/json";
+    r.peer_uris = {uri};
+    r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
+    return api_->Handle(r);
+  }
+
+  int64_t CentralCount(const std::string& sql) {
+    auto db = db::Database::Open(dir_.File("central.db"), {.create = false});
+    auto s = (*db)->Prepare(sql);
+    EXPECT_TRUE(s.ok()) << sql;
+    EXPECT_TRUE((*s)->Step().ok());
+    return (*s)->ColumnInt(0);
+  }
+
+  Json NewApp(TestSite& s, const std::string& service = "DKC-KTP") {
+    auto r = s.store->CreateApplication({{"service_code", service}});
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : Json();
+  }
+
+  TempDir dir_;
+  ManualClock central_clock_{kSyncT0};
+  SeededRandom random_{11};
+  std::unique_ptr<store::CentralStore> central_;
+  std::unique_ptr<central::CentralApi> api_;
+  std::map<std::string, TestSite> sites_;
+};
+
+}  // namespace mpp::testing

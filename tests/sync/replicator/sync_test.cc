@@ -1,0 +1,354 @@
+// Sync between sites and the centre, in one process over the real API and real SQLite files.
+#include <gtest/gtest.h>
+
+#include "tests/sync/replicator/sync_fixture.h"
+
+namespace mpp::testing {
+namespace {
+
+class SyncTest : public SyncFixture {
+ protected:
+  // A push as `as` would send it, with whatever body the test wants.
+  net::HttpResponse RawPush(TestSite& as, const Json& body, int protocol_version = 1) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/sync/v1/push";
+    r.content_type = "application/json";
+    r.body = body.dump();
+    r.headers = {{protocol::kHeaderProtocol, std::to_string(protocol_version)},
+                 {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
+    auto res = as.transport->Send(r);
+    EXPECT_TRUE(res.ok());
+    return *res;
+  }
+  Json PushBody(TestSite& s, int64_t after, size_t max_bytes = 1 << 20) {
+    auto out = s.store->ReadOutbox(after, max_bytes);
+    EXPECT_TRUE(out.ok());
+    return protocol::ToJson(protocol::PushRequest{s.code, out->changes.front().seq, out->changes});
+  }
+  std::string CentralState() {
+    return std::to_string(CentralCount("SELECT COUNT(*) FROM applications")) + "/" +
+           std::to_string(CentralCount("SELECT COUNT(*) FROM row_versions")) + "/" +
+           std::to_string(CentralCount("SELECT COALESCE(SUM(acked_seq), 0) FROM site_cursors")) + "/" +
+           std::to_string(CentralCount("SELECT COUNT(*) FROM conflicts"));
+  }
+  static std::string ErrorCode(const net::HttpResponse& r) {
+    auto j = Json::parse(r.body, nullptr, false);
+    return j.is_discarded() ? "" : j["error"].value("code", "");
+  }
+};
+
+TEST_F(SyncTest, PushThenPullThenVerify) {
+  TestSite& a = AddSite("MPP7301");
+  for (int i = 0; i < 20; ++i) NewApp(a);
+  auto r = Sync(a);
+  EXPECT_EQ(r.pushed, 12 + 40);  // counters + 20 applications with their first event
+  EXPECT_GT(r.push_batches, 1);   // 4 KiB batches
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE site_code = 'MPP7301'"), 20);
+  ExpectInSync(a);
+  auto again = Sync(a);  // nothing to do
+  EXPECT_EQ(again.pushed, 0);
+  EXPECT_EQ(again.push_batches, 0);
+  EXPECT_LT(again.bytes_sent + again.bytes_received, 2000u) << "a no-op sync must be cheap";
+  auto status = a.store->StatusSummary();
+  EXPECT_EQ((*status)["pending_changes"], 0);
+}
+
+TEST_F(SyncTest, AReplayedBatchChangesNothing) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  const Json body = PushBody(a, 0);
+  auto first = RawPush(a, body);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string before = CentralState();
+  auto replay = RawPush(a, body);
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  auto j = Json::parse(replay.body);
+  EXPECT_EQ(j["applied"], 0);
+  EXPECT_EQ(j["duplicates"], body["changes"].size());
+  EXPECT_EQ(CentralState(), before);
+}
+
+TEST_F(SyncTest, AGapIsRefusedWithTheExpectedSeqAndNothingStored) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  Json body = PushBody(a, 5);  // skips seq 1..5
+  const std::string before = CentralState();
+  auto r = RawPush(a, body);
+  EXPECT_EQ(r.status, 409);
+  auto j = Json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], "sequence_gap");
+  EXPECT_EQ(j["error"]["expected_seq"], 1);
+  EXPECT_EQ(CentralState(), before);
+}
+
+TEST_F(SyncTest, ACentreRestoredFromAnOlderBackupGetsTheMissingChangesAgain) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  Sync(a);
+  Json lost = NewApp(a);
+  Sync(a);
+  // The centre goes back to the state after the first sync (a restored backup): it has lost
+  // the second application, and its cursor for the site says 14.
+  {
+    auto db = db::Database::Open(dir_.File("central.db"), {.create = false});
+    const std::string id = lost["id"];
+    auto s = (*db)->Exec(
+        "DROP TRIGGER application_events_no_delete; DELETE FROM row_versions WHERE row_id IN "
+        "(SELECT id FROM application_events WHERE application_id = '" + id + "') OR row_id = '" +
+        id + "'; DELETE FROM application_events WHERE application_id = '" + id +
+        "'; DELETE FROM applications WHERE id = '" + id + "'; UPDATE site_cursors SET acked_seq = 14");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+  NewApp(a);
+  Sync(a);  // pushes 17.., is told "expected 15", resends 15.. from its outbox
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 3);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM application_events"), 3);
+  ExpectInSync(a);
+}
+
+TEST_F(SyncTest, ASiteCannotWriteAnotherSitesRowsOrReferenceData) {
+  TestSite& a = AddSite("MPP7301");
+  TestSite& b = AddSite("MPP7302");
+  Json app = NewApp(a);
+  Sync(a);
+  Sync(b);
+  const std::string before = CentralState();
+  const int64_t audits = CentralCount("SELECT COUNT(*) FROM audit_log");
+
+  // B replays A's own insert as if it were B's.
+  Json stolen = PushBody(a, 0);
+  stolen["site"] = "MPP7302";
+  stolen["first_seq"] = 13;
+  int64_t seq = 13;
+  for (auto& c : stolen["changes"]) c["seq"] = seq++;
+  auto r1 = RawPush(b, stolen);
+  EXPECT_EQ(r1.status, 403) << r1.body;
+  EXPECT_EQ(ErrorCode(r1), "forbidden_row");
+
+  // B updates A's application.
+  Change upd;
+  upd.seq = 13;
+  upd.hlc = MakeHlc(kSyncT0, 1);
+  upd.table = "applications";
+  upd.row_id = app["id"];
+  upd.op = "update";
+  upd.data = {{"notes", "changed by another site"}};
+  auto r2 = RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7302", 13, {upd}}));
+  EXPECT_EQ(r2.status, 403);
+  EXPECT_EQ(ErrorCode(r2), "forbidden_row");
+
+  // B edits the catalogue.
+  upd.table = "services";
+  upd.row_id = "DKC-KTP";
+  upd.data = {{"fee_idr", 1}};
+  auto r3 = RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7302", 13, {upd}}));
+  EXPECT_EQ(r3.status, 403);
+  EXPECT_EQ(ErrorCode(r3), "forbidden_table");
+
+  // B pushes under A's name.
+  auto r4 = RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7301", 13, {upd}}));
+  EXPECT_EQ(r4.status, 403);
+
+  EXPECT_EQ(CentralState(), before);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log"), audits + 4);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM services WHERE fee_idr = 1"), 0);
+}
+
+TEST_F(SyncTest, RolesOtherThanSitesCannotPushAndUnknownCertificatesGetNothing) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  const Json body = PushBody(a, 0);
+  auto ministry = AsRole("mpp:role:ministry", "POST", "/sync/v1/push", body);
+  EXPECT_EQ(ministry.status, 403);
+  EXPECT_EQ(ErrorCode(ministry), "forbidden_role");
+  auto nobody = AsRole("urn:someone-else", "GET", "/api/v1/sites");
+  EXPECT_EQ(nobody.status, 401);
+  EXPECT_EQ(AsRole("mpp:role:ministry", "GET", "/api/v1/sites").status, 200);
+  auto resolve = AsRole("mpp:role:ministry", "POST", "/api/v1/conflicts/x/resolve", Json{{"keep", "winner"}});
+  EXPECT_EQ(resolve.status, 403);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0);
+}
+
+TEST_F(SyncTest, IncompatibleVersionsAndHostileBodiesAreRefusedCleanly) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  const std::string before = CentralState();
+  auto v = RawPush(a, PushBody(a, 0), 99);
+  EXPECT_EQ(v.status, 400);
+  EXPECT_EQ(ErrorCode(v), "incompatible_version");
+  for (const std::string& bad :
+       {std::string("{\"site\":"), std::string(200, '['), std::string("{\"site\":\"MPP7301\"}"),
+        std::string(R"({"site":"MPP7301","first_seq":1,"changes":[{"seq":1}]})"),
+        std::string(R"({"site":"MPP7301","first_seq":1,"changes":[],"extra":1})")}) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/sync/v1/push";
+    r.body = bad;
+    r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
+    auto res = a.transport->Send(r);
+    EXPECT_EQ(res->status / 100, 4) << bad.substr(0, 40) << " → " << res->body;
+  }
+  EXPECT_EQ(CentralState(), before);
+}
+
+TEST_F(SyncTest, AChangeStampedFarInTheFutureIsRefused) {
+  TestSite& a = AddSite("MPP7301");
+  a.clock->Set(kSyncT0 + 10LL * 365 * 86'400'000);  // a PC ten years ahead
+  NewApp(a);
+  auto r = a.replicator->SyncOnce();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kClockSkew);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0);
+  EXPECT_EQ(*a.store->AckedSeq(), 0);
+}
+
+TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
+  TestSite& a = AddSite("MPP7301");
+  Json app = NewApp(a);
+  Sync(a);
+  central_clock_.Advance(1000);
+  auto r = AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + app["id"].get<std::string>(),
+                  {{"notes", "Berkas diverifikasi pusat"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto forbidden = AsRole("mpp:role:operator", "PATCH",
+                          "/api/v1/records/applications/" + app["id"].get<std::string>(),
+                          {{"citizen_ref", std::string(64, 'a')}});
+  EXPECT_EQ(forbidden.status, 403);
+  auto s = Sync(a);
+  EXPECT_EQ(s.pulled, 1);
+  EXPECT_EQ((*a.store->GetApplication(app["id"]))["notes"], "Berkas diverifikasi pusat");
+  ExpectInSync(a);
+  // Reference data the centre changes reaches every site.
+  TestSite& b = AddSite("MPP7302");
+  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/services/POL-SKCK",
+                   {{"fee_idr", 35000}}).status, 200);
+  Sync(a);
+  Sync(b);
+  EXPECT_EQ((*b.store->CreateApplication({{"service_code", "POL-SKCK"}}))["fee_idr"], 35000);
+  Sync(b);
+  ExpectInSync(a);
+  ExpectInSync(b);
+}
+
+TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
+  TestSite& a = AddSite("MPP7301");
+  Json app = NewApp(a, "POL-SKCK");
+  const std::string id = app["id"];
+  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "verified"}}).ok());
+  Sync(a);
+  // Offline, the site completes the application...
+  a.clock->Advance(1000);
+  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());
+  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "completed"}}).ok());
+  // ...while the centre, later by the clock, edits the notes and rejects it.
+  central_clock_.Advance(5000);
+  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
+                   {{"notes", "catatan pusat"}, {"status", "rejected"}, {"completed_at", "2026-11-18T00:00:05Z"}}).status, 200);
+  EXPECT_FALSE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());  // terminal stays
+  auto r = Sync(a);
+  EXPECT_GE(r.conflicts, 1);
+  // Both rank 3 (terminal): the later stamp wins everywhere, here the centre's "rejected".
+  auto site_app = a.store->GetApplication(id);
+  EXPECT_EQ((*site_app)["status"], "rejected");
+  EXPECT_EQ((*site_app)["notes"], "catatan pusat");
+  ExpectInSync(a);
+  auto central_conflicts = Json::parse(AsRole("mpp:role:operator", "GET", "/api/v1/conflicts").body);
+  auto site_conflicts = a.store->ListConflicts(std::nullopt);
+  ASSERT_GE(central_conflicts["items"].size(), 1u);
+  ASSERT_GE((*site_conflicts)["items"].size(), 1u);
+  const Json& c = central_conflicts["items"][0];
+  EXPECT_EQ(c["column"], "status");
+  EXPECT_EQ(c["winner"]["value"]["status"], "rejected");
+  EXPECT_EQ(c["loser"]["value"]["status"], "completed");
+  EXPECT_EQ((*site_conflicts)["items"][0]["id"], c["id"]) << "both ends name the conflict alike";
+
+  // An operator resolves it by hand, keeping the site's "completed"; the resolution syncs.
+  central_clock_.Advance(1000);
+  auto res = AsRole("mpp:role:operator", "POST",
+                    "/api/v1/conflicts/" + c["id"].get<std::string>() + "/resolve",
+                    {{"keep", "loser"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  Sync(a);
+  EXPECT_EQ((*a.store->GetApplication(id))["status"], "completed");
+  ExpectInSync(a);
+  auto open = a.store->ListConflicts(std::string("open"));
+  EXPECT_EQ((*open)["items"].size(), 0u) << open->dump();
+}
+
+TEST_F(SyncTest, ATerminalStatusNeverFallsBack) {
+  TestSite& a = AddSite("MPP7301");
+  Json app = NewApp(a);
+  const std::string id = app["id"];
+  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "verified"}}).ok());
+  Sync(a);
+  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());
+  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "completed"}}).ok());
+  // The centre, later by the clock but without having seen the completion, moves it to
+  // in_process: rank decides, so the completion stands everywhere.
+  central_clock_.Advance(60'000);
+  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
+                   {{"status", "in_process"}}).status, 200);
+  Sync(a);
+  EXPECT_EQ((*a.store->GetApplication(id))["status"], "completed");
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE status = 'completed'"), 1);
+  ExpectInSync(a);
+  // And the centre cannot step it back by hand either.
+  auto back = AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
+                     {{"status", "verified"}});
+  EXPECT_EQ(back.status, 409);
+}
+
+TEST_F(SyncTest, ALinkCutMidSyncLosesNothingAndResumes) {
+  TestSite& a = AddSite("MPP7301");
+  for (int i = 0; i < 50; ++i) NewApp(a);
+  a.transport->set_cut(true);
+  EXPECT_FALSE(a.replicator->SyncOnce().ok());
+  EXPECT_EQ(*a.store->AckedSeq(), 0);
+  a.transport->set_cut(false);
+  Sync(a);
+  ExpectInSync(a);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 50);
+}
+
+// Random work at 2-4 sites and the centre, synced in random orders: every site's data equals
+// the centre's copy of it at the end. Real SQLite, real API, fewer seeds than the pure test.
+TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
+  const char* codes[] = {"MPP7301", "MPP7302", "MPP7310", "MPP7371"};
+  std::mt19937_64 rng(20261124);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int n = 4;
+  for (int i = 0; i < n; ++i) AddSite(codes[i]);
+  std::vector<std::pair<std::string, std::string>> apps;  // (site, id)
+  const char* next[] = {"verified", "in_process", "completed", "rejected", "cancelled"};
+  int ops = 0;
+  for (int round = 0; round < 30; ++round) {
+    for (int k = 0; k < 6; ++k, ++ops) {
+      TestSite& s = sites_[codes[pick(0, n - 1)]];
+      s.clock->Advance(pick(1, 3000));
+      const int what = pick(0, 9);
+      if (what < 4 || apps.empty()) {
+        apps.emplace_back(s.code, NewApp(s)["id"]);
+      } else if (what < 8) {
+        const auto& [site, id] = apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
+        (void)sites_[site].store->ChangeStatus(id, {{"to", next[pick(0, 4)]}});  // may be illegal
+      } else {
+        central_clock_.Advance(pick(1, 3000));
+        const auto& [site, id] = apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
+        (void)AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
+                     {{"notes", "pusat " + std::to_string(round)}});
+      }
+    }
+    TestSite& s = sites_[codes[pick(0, n - 1)]];
+    Sync(s);
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < n; ++i) Sync(sites_[codes[i]]);
+  }
+  for (int i = 0; i < n; ++i) ExpectInSync(sites_[codes[i]]);
+  std::printf("sync property: %d sites, %d operations, %zu applications, converged\n", n, ops,
+              apps.size());
+}
+
+}  // namespace
+}  // namespace mpp::testing
