@@ -1,0 +1,228 @@
+// The real mpp-central and mppctl over real mutual TLS on 127.0.0.1, with certificates made by
+// certs/mpp-ca.sh: convergence of several sites synced in random orders, a concurrent edit,
+// and the client-certificate matrix.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "sync/core/json_util.h"
+#include "sync/net/http_client.h"
+#include "sync/protocol/messages.h"
+#include "sync/store/site_store.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace mpp {
+namespace {
+
+using testing::Process;
+using testing::RunCommand;
+
+class SyncTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pki_ = dir_.File("pki");
+    Ca({"init", pki_});
+    Ca({"central", pki_, "central"});
+    Ca({"role", pki_, "operator", "operator"});
+    Ca({"role", pki_, "ministry", "ministry"});
+    central_ = std::make_unique<Process>(
+        std::vector<std::string>{MPP_CENTRAL_BIN, "--data", dir_.File("central"), "--listen",
+                                 "127.0.0.1:0", "--cert", pki_ + "/central.crt", "--key",
+                                 pki_ + "/central.key", "--ca", pki_ + "/ca.crt", "--crl",
+                                 pki_ + "/crl.pem"},
+        dir_.File("central.log"));
+    const std::string line = central_->WaitForLine("listening ");
+    ASSERT_FALSE(line.empty()) << testing::ReadFile(dir_.File("central.log"));
+    port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  }
+
+  void Ca(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/bin/bash", std::string(MPP_SOURCE_DIR) + "/certs/mpp-ca.sh"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    ASSERT_EQ(RunCommand(argv, &out), 0) << out;
+  }
+
+  std::string InitSite(const std::string& code) {
+    Ca({"site", pki_, code});
+    const std::string data = dir_.File(code);
+    std::string out;
+    EXPECT_EQ(RunCommand({MPP_CTL_BIN, "init", "--site", code, "--data", data, "--central",
+                          "127.0.0.1:" + std::to_string(port_), "--cert", pki_ + "/" + code + ".crt",
+                          "--key", pki_ + "/" + code + ".key", "--ca", pki_ + "/ca.crt"},
+                         &out),
+              0)
+        << out;
+    return data;
+  }
+
+  // Writes through the site's store while no node runs (the file is the real one).
+  template <typename F>
+  void WithStore(const std::string& data, F&& f) {
+    SystemClock clock;
+    CryptoRandom random;
+    auto s = store::SiteStore::Open(data + "/site.db", clock, random);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    f(**s);
+  }
+
+  Json Ctl(const std::vector<std::string>& args, int expect_exit = 0) {
+    std::vector<std::string> argv = {MPP_CTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    const int code = RunCommand(argv, &out);
+    EXPECT_EQ(code, expect_exit) << out;
+    auto j = Json::parse(out.substr(0, out.find('\n')), nullptr, false);
+    return j.is_discarded() ? Json{{"output", out}} : j;
+  }
+
+  net::TlsClientConfig Cert(const std::string& name) {
+    return {pki_ + "/" + name + ".crt", pki_ + "/" + name + ".key", pki_ + "/ca.crt"};
+  }
+
+  Result<net::HttpResponse> Call(const net::TlsClientConfig& tls, const std::string& method,
+                                 const std::string& target, const Json& body = nullptr) {
+    net::HttpClient client("127.0.0.1", port_, std::chrono::seconds(10), tls);
+    net::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, "3"}};
+    if (!body.is_null()) {
+      r.body = body.dump();
+      r.content_type = "application/json";
+    }
+    return client.Send(r);
+  }
+
+  testing::TempDir dir_;
+  std::string pki_;
+  std::unique_ptr<Process> central_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(SyncTlsTest, ThreeSitesSyncedInRandomOrdersConverge) {
+  const std::vector<std::string> codes = {"MPP7301", "MPP7310", "MPP7407"};
+  std::map<std::string, std::string> data;
+  for (const auto& c : codes) data[c] = InitSite(c);
+  std::mt19937 rng(7);
+  std::vector<std::pair<std::string, std::string>> apps;
+  const char* steps[] = {"verified", "in_process", "completed", "rejected"};
+  for (int round = 0; round < 6; ++round) {
+    for (const auto& c : codes) {
+      WithStore(data[c], [&](store::SiteStore& s) {
+        for (int i = 0; i < 5; ++i) {
+          auto a = s.CreateApplication({{"service_code", i % 2 ? "SAM-PKB" : "DKC-KK"}});
+          ASSERT_TRUE(a.ok());
+          apps.emplace_back(c, (*a)["id"]);
+        }
+        for (int i = 0; i < 3; ++i) {
+          const auto& [site, id] = apps[rng() % apps.size()];
+          if (site == c) (void)s.ChangeStatus(id, {{"to", steps[rng() % 4]}});
+        }
+      });
+    }
+    std::vector<std::string> order = codes;
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t k = 0; k < 1 + rng() % 3; ++k) Ctl({"--data", data[order[k]], "sync", "--json"});
+  }
+  for (const auto& c : codes) Ctl({"--data", data[c], "sync", "--json"});
+  for (const auto& c : codes) {
+    auto v = Ctl({"--data", data[c], "verify"});
+    EXPECT_NE(v.dump().find("in sync"), std::string::npos) << v.dump();
+  }
+  auto sites = Call(Cert("ministry"), "GET", "/api/v1/sites");
+  ASSERT_TRUE(sites.ok());
+  auto j = Json::parse(sites->body);
+  int64_t total = 0;
+  for (const auto& s : j["sites"]) total += s["applications"].get<int64_t>();
+  EXPECT_EQ(total, 90);
+}
+
+TEST_F(SyncTlsTest, AConcurrentEditAtSiteAndCentreGivesOneWinnerAndARecordedConflict) {
+  const std::string data = InitSite("MPP7301");
+  std::string id;
+  WithStore(data, [&](store::SiteStore& s) {
+    auto a = s.CreateApplication({{"service_code", "POL-SKCK"}});
+    id = (*a)["id"];
+    ASSERT_TRUE(s.ChangeStatus(id, {{"to", "verified"}}).ok());
+  });
+  Ctl({"--data", data, "sync", "--json"});
+  WithStore(data, [&](store::SiteStore& s) {
+    ASSERT_TRUE(s.ChangeStatus(id, {{"to", "in_process"}}).ok());
+    ASSERT_TRUE(s.ChangeStatus(id, {{"to", "completed"}}).ok());
+  });
+  auto patch = Call(Cert("operator"), "PATCH", "/api/v1/records/applications/" + id,
+                    {{"status", "rejected"}, {"notes", "ditolak pusat"}});
+  ASSERT_TRUE(patch.ok());
+  ASSERT_EQ(patch->status, 200) << patch->body;
+  auto report = Ctl({"--data", data, "sync", "--json"});
+  EXPECT_GE(report["conflicts"].get<int>(), 1);
+  Ctl({"--data", data, "verify"});
+  auto conflicts = Call(Cert("ministry"), "GET", "/api/v1/conflicts");
+  ASSERT_TRUE(conflicts.ok());
+  auto cj = Json::parse(conflicts->body);
+  ASSERT_GE(cj["items"].size(), 1u);
+  const std::string winner = cj["items"][0]["winner"]["value"]["status"];
+  WithStore(data, [&](store::SiteStore& s) {
+    EXPECT_EQ((*s.GetApplication(id))["status"], winner);
+    EXPECT_EQ((*s.ListConflicts(std::nullopt))["items"][0]["id"], cj["items"][0]["id"]);
+  });
+}
+
+TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
+  InitSite("MPP7301");
+  Ca({"site", pki_, "MPP7302"});
+  Ca({"expired", pki_, "MPP7371"});
+  const std::string other = dir_.File("other-pki");
+  Ca({"init", other});
+  Ca({"site", other, "MPP7301"});
+
+  auto ok = Call(Cert("MPP7301"), "GET", "/sync/v1/digest");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->status, 200);
+
+  const net::TlsClientConfig none{"", "", pki_ + "/ca.crt"};
+  const net::TlsClientConfig foreign{other + "/MPP7301.crt", other + "/MPP7301.key", pki_ + "/ca.crt"};
+  for (const auto& [name, tls] : {std::pair{"no certificate", none},
+                                  std::pair{"another CA", foreign},
+                                  std::pair{"expired", Cert("MPP7371-expired")}}) {
+    auto r = Call(tls, "GET", "/sync/v1/digest");
+    EXPECT_FALSE(r.ok() && r->status == 200) << name << " got in";
+  }
+  // Revocation takes effect at the next handshake, without restarting the centre.
+  ASSERT_EQ(Call(Cert("MPP7302"), "GET", "/sync/v1/digest")->status, 200);
+  Ca({"revoke", pki_, "MPP7302"});
+  auto revoked = Call(Cert("MPP7302"), "GET", "/sync/v1/digest");
+  EXPECT_FALSE(revoked.ok() && revoked->status == 200) << "revoked certificate got in";
+  EXPECT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
+}
+
+TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
+  InitSite("MPP7301");
+  std::string out;
+  auto probe = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {"/usr/bin/openssl", "s_client", "-connect",
+                                     "127.0.0.1:" + std::to_string(port_), "-CAfile",
+                                     pki_ + "/ca.crt", "-cert", pki_ + "/MPP7301.crt", "-key",
+                                     pki_ + "/MPP7301.key"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunCommand({"/bin/sh", "-c", [&] {
+                         std::string cmd = "echo | ";
+                         for (const auto& a : argv) cmd += "'" + a + "' ";
+                         return cmd + "2>&1";
+                       }()},
+                      &out);
+  };
+  probe({"-tls1_1"});
+  EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos) << "TLS 1.1 accepted: " << out;
+  probe({"-tls1_2", "-cipher", "AES128-SHA:AES256-SHA256:ECDHE-ECDSA-AES128-SHA"});
+  EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos) << "a non-AEAD suite accepted: " << out;
+  probe({"-tls1_2"});
+  EXPECT_NE(out.find("TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"), std::string::npos) << out;
+  probe({"-tls1_3"});
+  EXPECT_NE(out.find("TLSv1.3, Cipher is TLS_AES"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace mpp
