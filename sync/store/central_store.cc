@@ -1,6 +1,7 @@
 // The default CentralStore: one SQLite file, the same schema as a site.
 #include "sync/store/central_store.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "schema/migrations.h"
@@ -255,8 +256,20 @@ class SqliteCentralStore final : public CentralStore {
       if (!*r) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
       audience = s->ColumnText(0);
     }
-    const HlcStamp stamp = hlc_.Now();
     Json cols = columns;
+    // A state set by hand brings its group along: a terminal state stamps its time columns
+    // (completed_at, resolved_at) now, an open one clears them, unless the caller set them.
+    if (!t->state_machine_group.empty() && columns.contains(t->state_machine_group)) {
+      int top = 0;
+      for (const auto& [_, r] : t->ranks) top = std::max(top, r);
+      const bool terminal = t->RankOf(t->state_machine_group, columns) == top;
+      for (const auto& c : t->ColumnsOf(t->state_machine_group)) {
+        if (!cols.contains(c) && c.ends_with("_at")) {
+          cols[c] = terminal ? Json(FormatUtc(clock_.NowMs())) : Json(nullptr);
+        }
+      }
+    }
+    const HlcStamp stamp = hlc_.Now();
     if (t->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(stamp);
     MPP_RETURN_IF_ERROR(
         UpdateWithChange(*db_, policy_, table, id, cols, {stamp, kCentreOrigin, audience}));
