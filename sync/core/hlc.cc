@@ -47,6 +47,11 @@ void Hlc::Observe(HlcStamp t) {
   last_ = std::max(last_, t);
 }
 
+void Hlc::ResetTo(HlcStamp t) {
+  std::lock_guard lock(mu_);
+  last_ = t;
+}
+
 HlcStamp Hlc::Last() const {
   std::lock_guard lock(mu_);
   return last_;

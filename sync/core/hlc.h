@@ -49,6 +49,10 @@ class Hlc {
 
   HlcStamp Last() const;
 
+  // Sets the floor to exactly `t`, even below the last stamp. Only for a replica rewriting
+  // stamps that no other replica has seen (SiteStore::RestampFutureChanges).
+  void ResetTo(HlcStamp t);
+
  private:
   Clock& clock_;
   const int64_t max_drift_ms_;

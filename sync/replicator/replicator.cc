@@ -69,7 +69,7 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
   auto acked = store_.AckedSeq();
   if (!acked) return acked.error();
   size_t batch_bytes = options_.initial_batch_bytes;
-  int gap_resets = 0;
+  int gap_resets = 0, restamps = 0;
   int64_t done = 0;
   for (;;) {
     auto outbox = store_.ReadOutbox(*acked, batch_bytes);
@@ -83,6 +83,16 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     auto reply = Receive(transport_.Send(MakeRequest("POST", "/sync/v1/push", &body)), sent_at,
                          &report, &error);
     if (!reply) {
+      if (reply.error().code == Errc::kClockSkew && report.clock_warning && ++restamps <= 1) {
+        // Our clock ran ahead while offline: follow the centre's clock, stamp the unacknowledged
+        // changes again (no one else has seen them), and resend.
+        MPP_RETURN_IF_ERROR(store_.SetClockOffset(report.clock_offset_ms));
+        const int64_t limit_ms = wall_clock_.NowMs() + report.clock_offset_ms;
+        auto n = store_.RestampFutureChanges(MakeHlc(limit_ms, 0));
+        if (!n) return n.error();
+        report.restamped += *n;
+        continue;
+      }
       if (reply.error().code == Errc::kSequenceGap && error.contains("expected_seq") &&
           ++gap_resets <= 3) {
         // The centre holds less than we thought (restored from a backup): resend from there.

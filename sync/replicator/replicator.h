@@ -57,6 +57,7 @@ struct SyncReport {
   int64_t acked_seq = 0;
   int64_t clock_offset_ms = 0; // centre's clock minus ours
   bool clock_warning = false;  // off by more than options.clock_warning_ms
+  int64_t restamped = 0;       // unacknowledged changes stamped again after a clock_skew
   uint64_t bytes_sent = 0, bytes_received = 0;
   double seconds = 0;
 };

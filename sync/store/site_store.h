@@ -109,6 +109,12 @@ class SiteStore {
   // follow the centre's clock from then on, and the offset survives restarts.
   Status SetClockOffset(int64_t offset_ms);
   int64_t clock_offset_ms() const { return stamp_clock_.offset(); }
+  // Changes stamped while this PC's clock ran ahead of the centre's are refused by the centre.
+  // As long as they are unacknowledged no other replica has seen them, so they can be stamped
+  // again: every unacknowledged change stamped above `limit` gets a fresh stamp from the
+  // (now corrected) clock, in seq order, and the row versions and later bases that named the
+  // old stamp follow. Returns how many changes were restamped.
+  Result<int64_t> RestampFutureChanges(HlcStamp limit);
 
   // The database connection, for tests that inject faults. Not for production callers.
   db::Database& database_for_testing() { return *db_; }

@@ -1,11 +1,13 @@
 // SiteStore: the sync side (outbox, acknowledgements, pulled changes, digest, conflicts).
 #include <cstdlib>
+#include <map>
 
 #include "sync/core/time_util.h"
 #include "sync/store/change_log.h"
 #include "sync/store/conflicts.h"
 #include "sync/store/digest.h"
 #include "sync/store/site_store.h"
+#include "sync/store/versions.h"
 
 namespace mpp::store {
 namespace {
@@ -133,6 +135,88 @@ Result<Json> SiteStore::ResolveConflict(const std::string& id, const Json& body)
   MPP_RETURN_IF_ERROR(tx.Commit());
   return Json{{"id", id}, {"status", "resolved"}, {"table", plan->table}, {"row_id", plan->row_id},
               {"columns", plan->columns}};
+}
+
+Result<int64_t> SiteStore::RestampFutureChanges(HlcStamp limit) {
+  std::lock_guard lock(mu_);
+  db::Transaction tx(*db_);
+  if (!tx.status()) return tx.status().error();
+  auto acked = ReadInt(*db_, "SELECT acked_seq FROM sync_state WHERE peer = 'central'");
+  if (!acked) return acked.error();
+  auto floor = db_->Cached("SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?");
+  if (!floor) return floor.error();
+  {
+    db::StatementRef s(*floor);
+    s->Bind(1, static_cast<int64_t>(limit));
+    auto r = s->Step();
+    if (!r) return r.error();
+    hlc_.ResetTo(static_cast<HlcStamp>(s->ColumnInt(0)));
+  }
+  struct Row {
+    int64_t seq;
+    HlcStamp hlc;
+    std::string table, row_id, base;
+  };
+  std::vector<Row> rows;
+  {
+    auto stmt = db_->Cached(
+        "SELECT seq, hlc, table_name, row_id, COALESCE(base, '') FROM change_log "
+        "WHERE seq > ? AND hlc > ? ORDER BY seq");
+    if (!stmt) return stmt.error();
+    db::StatementRef s(*stmt);
+    s->Bind(1, *acked).Bind(2, static_cast<int64_t>(limit));
+    for (;;) {
+      auto r = s->Step();
+      if (!r) return r.error();
+      if (!*r) break;
+      rows.push_back({s->ColumnInt(0), static_cast<HlcStamp>(s->ColumnInt(1)), s->ColumnText(2),
+                      s->ColumnText(3), s->ColumnText(4)});
+    }
+  }
+  std::map<HlcStamp, HlcStamp> renamed;
+  auto rename = [&](Json& pair) {  // [hlc, origin] naming one of ours
+    if (pair.is_array() && pair.size() >= 2 && pair[1] == site_code_) {
+      auto it = renamed.find(pair[0].get<HlcStamp>());
+      if (it != renamed.end()) pair[0] = it->second;
+    }
+  };
+  for (const Row& row : rows) {
+    HlcStamp fresh = renamed.count(row.hlc) ? renamed[row.hlc] : hlc_.Now();
+    renamed[row.hlc] = fresh;
+    Json base = row.base.empty() ? Json::object() : Json::parse(row.base);
+    for (auto& [_, v] : base.items()) rename(v);
+    auto upd = db_->Cached("UPDATE change_log SET hlc = ?, base = ? WHERE seq = ?");
+    if (!upd) return upd.error();
+    {
+      db::StatementRef s(*upd);
+      s->Bind(1, static_cast<int64_t>(fresh));
+      if (base.empty()) {
+        s->BindNull(2);
+      } else {
+        s->Bind(2, base.dump());
+      }
+      s->Bind(3, row.seq);
+      MPP_RETURN_IF_ERROR(s->Run());
+    }
+    auto versions = LoadVersions(*db_, row.table, row.row_id);
+    if (!versions) return versions.error();
+    if (versions->stored) {
+      if (versions->origin == site_code_ && renamed.count(versions->hlc)) {
+        versions->hlc = renamed[versions->hlc];
+        auto fix = db_->Cached("UPDATE row_versions SET hlc = ? WHERE table_name = ? AND row_id = ?");
+        if (!fix) return fix.error();
+        db::StatementRef s(*fix);
+        s->Bind(1, static_cast<int64_t>(versions->hlc)).Bind(2, row.table).Bind(3, row.row_id);
+        MPP_RETURN_IF_ERROR(s->Run());
+      }
+      for (auto& [_, v] : versions->cols.items()) rename(v);
+      MPP_RETURN_IF_ERROR(SaveVersions(*db_, row.table, row.row_id, *versions));
+    }
+    // The rows' own hlc columns are local bookkeeping (never replicated, never merged on) and
+    // append-only rows cannot change: they keep the old stamps.
+  }
+  MPP_RETURN_IF_ERROR(tx.Commit());
+  return static_cast<int64_t>(rows.size());
 }
 
 Status SiteStore::SetClockOffset(int64_t offset_ms) {
