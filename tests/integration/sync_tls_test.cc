@@ -198,6 +198,26 @@ TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
   EXPECT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
 }
 
+TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesOn) {
+  InitSite("MPP7301");
+  auto big = Call(Cert("MPP7301"), "POST", "/sync/v1/push", Json(std::string(17 * 1024 * 1024, 'x')));
+  EXPECT_TRUE(!big.ok() || big->status == 413) << (big.ok() ? big->body.substr(0, 200) : "");
+  net::HttpClient client("127.0.0.1", port_, std::chrono::seconds(10), Cert("MPP7301"));
+  net::HttpRequest deep;
+  deep.method = "POST";
+  deep.target = "/sync/v1/push";
+  deep.content_type = "application/json";
+  deep.body = std::string(100000, '[') + std::string(100000, ']');
+  deep.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, "3"}};
+  auto r = client.Send(deep);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("bad_json"), std::string::npos);
+  auto ok = Call(Cert("MPP7301"), "GET", "/sync/v1/digest");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->status, 200);
+}
+
 TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
   InitSite("MPP7301");
   std::string out;

@@ -1,0 +1,55 @@
+#include "sync/protocol/messages.h"
+
+#include <gtest/gtest.h>
+
+namespace mpp::protocol {
+namespace {
+
+TEST(ProtocolTest, TheCentreServesItsVersionAndOlderSchemas) {
+  EXPECT_TRUE(CheckPeerVersions(kProtocolVersion, 3, 3).ok());
+  EXPECT_TRUE(CheckPeerVersions(kOldestProtocolServed, 2, 3).ok());  // a site not yet upgraded
+  auto newer_schema = CheckPeerVersions(kProtocolVersion, 4, 3);
+  ASSERT_FALSE(newer_schema.ok());
+  EXPECT_EQ(newer_schema.error().code, Errc::kIncompatibleVersion);
+  EXPECT_NE(newer_schema.error().message.find("upgrade mpp-central"), std::string::npos);
+  EXPECT_FALSE(CheckPeerVersions(kProtocolVersion + 1, 3, 3).ok());
+  EXPECT_FALSE(CheckPeerVersions(0, 3, 3).ok());
+}
+
+TEST(ProtocolTest, PushRoundTripsAndRefusesMalformedChanges) {
+  Change c;
+  c.seq = 7;
+  c.hlc = MakeHlc(1'795'000'000'000, 3);
+  c.table = "applications";
+  c.row_id = "01a20e58-7ffb-74a2-8ab8-e9875fb0d571";
+  c.op = "update";
+  c.data = {{"notes", "x"}};
+  c.base = {{"notes", Json::array({123u, "MPP7301"})}};
+  const Json j = ToJson(PushRequest{"MPP7301", 7, {c}});
+  EXPECT_FALSE(j["changes"][0].contains("origin")) << "the origin comes from the certificate";
+  auto back = PushRequestFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->changes[0].hlc, c.hlc);
+  EXPECT_EQ(back->changes[0].base, c.base);
+  for (const char* bad : {R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"x","table":"t","row":"r","op":"insert","data":{"a":1}}]})",
+                          R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"5","table":"t","row":"r","op":"drop","data":{"a":1}}]})",
+                          R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"5","table":"t","row":"r","op":"insert","data":{"a":{"b":1}}}]})",
+                          R"({"site":"A","first_seq":0,"changes":[]})"}) {
+    EXPECT_FALSE(PushRequestFromJson(Json::parse(bad)).ok()) << bad;
+  }
+}
+
+TEST(ProtocolTest, BodiesCompressAndRefuseBombs) {
+  const Json big = {{"x", std::string(100000, 'a')}};
+  const std::string z = EncodeBody(big, true);
+  EXPECT_LT(z.size(), 1000u);
+  auto back = DecodeBody(z, "zstd");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, big);
+  EXPECT_FALSE(DecodeBody("not zstd", "zstd").ok());
+  EXPECT_FALSE(DecodeBody(z, "br").ok());
+  EXPECT_FALSE(DecodeBody(z.substr(0, z.size() / 2), "zstd").ok());
+}
+
+}  // namespace
+}  // namespace mpp::protocol
