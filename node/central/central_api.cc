@@ -3,9 +3,9 @@
 #include <charconv>
 #include <chrono>
 
-#include "sync/core/url.h"
 #include "sync/core/hlc.h"
 #include "sync/core/log.h"
+#include "sync/core/url.h"
 #include "sync/protocol/messages.h"
 
 namespace mpp::central {
@@ -76,19 +76,23 @@ HttpResponse CentralApi::Handle(const HttpRequest& req) {
   res.headers.emplace_back(protocol::kHeaderServerTime, std::to_string(clock_.NowMs()));
   res.headers.emplace_back(protocol::kHeaderServerHlc, std::to_string(store_.NowStamp()));
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - start).count();
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
   Log(res.status >= 400 ? LogLevel::kWarn : LogLevel::kDebug, "http",
-      {{"peer", peer.name}, {"method", req.method}, {"path", std::string(path.substr(0, 200))},
-       {"status", std::to_string(res.status)}, {"us", std::to_string(us)}});
+      {{"peer", peer.name},
+       {"method", req.method},
+       {"path", std::string(path.substr(0, 200))},
+       {"status", std::to_string(res.status)},
+       {"us", std::to_string(us)}});
   return res;
 }
 
 HttpResponse CentralApi::Refuse(const HttpRequest& req, const Peer& peer, const Error& e) {
   const std::string path = req.target.substr(0, req.target.find('?'));
   (void)store_.Audit(peer.name, req.method + " " + path, e);
-  Log(LogLevel::kWarn, "refused", {{"peer", peer.name}, {"path", path},
-                                   {"code", std::string(ErrcName(e.code))}});
+  Log(LogLevel::kWarn, "refused",
+      {{"peer", peer.name}, {"path", path}, {"code", std::string(ErrcName(e.code))}});
   return ErrorReply(e);
 }
 
@@ -97,24 +101,28 @@ HttpResponse CentralApi::Route(const HttpRequest& req, const Peer& peer) {
   if (!target) return ErrorReply(target.error());
   const auto& seg = target->segments;
   const bool get = req.method == "GET";
-  if (seg.size() == 1 && seg[0] == "healthz") return {200, "application/json", R"({"status":"ok"})", {}};
+  if (seg.size() == 1 && seg[0] == "healthz")
+    return {200, "application/json", R"({"status":"ok"})", {}};
   if (peer.role == Role::kNone) {
-    return Refuse(req, peer, MakeError(Errc::kUnauthenticated,
-                                       "the client certificate names no site or role (expected a "
-                                       "SAN URI mpp:site:<code> or mpp:role:<role>)"));
+    return Refuse(req, peer,
+                  MakeError(Errc::kUnauthenticated,
+                            "the client certificate names no site or role (expected a "
+                            "SAN URI mpp:site:<code> or mpp:role:<role>)"));
   }
   auto role_error = [&](const char* who) {
-    return Refuse(req, peer, MakeError(Errc::kForbiddenRole, std::string("only ") + who +
-                                                                 " may call " + req.method + " " +
-                                                                 req.target.substr(0, req.target.find('?'))));
+    return Refuse(
+        req, peer,
+        MakeError(Errc::kForbiddenRole, std::string("only ") + who + " may call " + req.method +
+                                            " " + req.target.substr(0, req.target.find('?'))));
   };
 
   if (seg.size() == 3 && seg[0] == "sync" && seg[1] == "v1") {
     // Every sync call carries the peer's versions; an incompatible peer gets a clear error.
     int protocol_version = 0, schema = 0;
-    std::from_chars(req.Header(protocol::kHeaderProtocol).data(),
-                    req.Header(protocol::kHeaderProtocol).data() + req.Header(protocol::kHeaderProtocol).size(),
-                    protocol_version);
+    std::from_chars(
+        req.Header(protocol::kHeaderProtocol).data(),
+        req.Header(protocol::kHeaderProtocol).data() + req.Header(protocol::kHeaderProtocol).size(),
+        protocol_version);
     const std::string s = req.Header(protocol::kHeaderSchema);
     std::from_chars(s.data(), s.data() + s.size(), schema);
     if (peer.role == Role::kSite) {
@@ -192,18 +200,19 @@ HttpResponse CentralApi::Push(const HttpRequest& req, const Peer& peer) {
   auto push = protocol::PushRequestFromJson(*body);
   if (!push) return ErrorReply(push.error());
   if (push->site != peer.site) {
-    return Refuse(req, peer, MakeError(Errc::kForbiddenRow,
-                                       "push names site " + push->site.substr(0, 16) +
-                                           " but the certificate is for " + peer.site));
+    return Refuse(req, peer,
+                  MakeError(Errc::kForbiddenRow, "push names site " + push->site.substr(0, 16) +
+                                                     " but the certificate is for " + peer.site));
   }
   // A change stamped beyond our clock + the drift bound would win every merge for years:
   // refuse the batch and say which clock to fix.
   for (const Change& c : push->changes) {
     if (auto t = store_.ObserveStamp(c.hlc); !t) {
-      return ErrorReply(MakeError(Errc::kClockSkew,
-                                  "change " + std::to_string(c.seq) + " is stamped " +
-                                      HlcToString(c.hlc) + ", too far ahead of the centre's "
-                                      "clock; set the site PC's clock and sync again"));
+      return ErrorReply(
+          MakeError(Errc::kClockSkew, "change " + std::to_string(c.seq) + " is stamped " +
+                                          HlcToString(c.hlc) +
+                                          ", too far ahead of the centre's "
+                                          "clock; set the site PC's clock and sync again"));
     }
   }
   const int protocol_version = std::atoi(req.Header(protocol::kHeaderProtocol).c_str());
@@ -219,10 +228,12 @@ HttpResponse CentralApi::Push(const HttpRequest& req, const Peer& peer) {
   }
   protocol::PushResponse resp{out->acked_seq, out->stats.applied, out->stats.duplicates,
                               out->stats.kept_local, out->stats.conflicts};
-  Log(LogLevel::kInfo, "push", {{"site", peer.site}, {"changes", std::to_string(push->changes.size())},
-                                {"acked_seq", std::to_string(out->acked_seq)},
-                                {"duplicates", std::to_string(out->stats.duplicates)},
-                                {"conflicts", std::to_string(out->stats.conflicts)}});
+  Log(LogLevel::kInfo, "push",
+      {{"site", peer.site},
+       {"changes", std::to_string(push->changes.size())},
+       {"acked_seq", std::to_string(out->acked_seq)},
+       {"duplicates", std::to_string(out->stats.duplicates)},
+       {"conflicts", std::to_string(out->stats.conflicts)}});
   return JsonReply(req, protocol::ToJson(resp));
 }
 

@@ -47,7 +47,8 @@ int Run(int argc, char** argv) {
   }
   auto listen = mpp::cli::ParseListen(opt->at("listen"));
   if (!listen) return Usage(listen.error().message);
-  if (auto s = mpp::cli::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info"); !s) {
+  if (auto s = mpp::cli::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
+      !s) {
     return Usage(s.error().message);
   }
   const int workers = opt->count("workers") ? std::atoi(opt->at("workers").c_str()) : 4;

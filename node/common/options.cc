@@ -18,7 +18,8 @@ Result<Options> ParseOptions(int argc, char** argv, const std::set<std::string>&
     }
     if (a.rfind("--", 0) != 0) return MakeError(Errc::kConfig, "unexpected argument " + a);
     const std::string key = a.substr(2);
-    if (key != "config" && !known.count(key)) return MakeError(Errc::kConfig, "unknown option " + a);
+    if (key != "config" && !known.count(key))
+      return MakeError(Errc::kConfig, "unknown option " + a);
     if (i + 1 >= argc) return MakeError(Errc::kConfig, a + " needs a value");
     flags[key] = argv[++i];
   }
@@ -34,7 +35,8 @@ Result<Options> ParseOptions(int argc, char** argv, const std::set<std::string>&
     for (const auto& [k, v] : j->items()) {
       std::string key = k;
       for (char& ch : key) ch = ch == '_' ? '-' : ch;
-      if (!known.count(key)) return MakeError(Errc::kConfig, c->second + ": unknown key '" + k + "'");
+      if (!known.count(key))
+        return MakeError(Errc::kConfig, c->second + ": unknown key '" + k + "'");
       out[key] = v.is_string() ? v.get<std::string>() : v.dump();
     }
     flags.erase(c);

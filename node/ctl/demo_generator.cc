@@ -6,11 +6,15 @@
 namespace mpp::demo {
 namespace {
 
-const char* const kOfficers[] = {"Andi Nurhaliza", "Muh. Ilham", "Sitti Rahmawati", "Rusdi Hamzah",
-                                 "Nur Aisyah",     "Fadli Amir",  "Hasnah Baso",     "Syamsul Bahri"};
-const char* const kNotes[] = {"Berkas lengkap", "Menunggu tanda tangan kepala dinas",
-                              "Pemohon membawa fotokopi KK", "Dokumen asli dikembalikan",
-                              "Antrean tertunda karena jaringan putus", "Verifikasi lapangan"};
+const char* const kOfficers[] = {"Andi Nurhaliza", "Muh. Ilham",   "Sitti Rahmawati",
+                                 "Rusdi Hamzah",   "Nur Aisyah",   "Fadli Amir",
+                                 "Hasnah Baso",    "Syamsul Bahri"};
+const char* const kNotes[] = {"Berkas lengkap",
+                              "Menunggu tanda tangan kepala dinas",
+                              "Pemohon membawa fotokopi KK",
+                              "Dokumen asli dikembalikan",
+                              "Antrean tertunda karena jaringan putus",
+                              "Verifikasi lapangan"};
 const char* const kComplaints[] = {"Antrean terlalu lama pada jam sibuk",
                                    "Biaya tidak sesuai papan informasi",
                                    "Petugas tidak ada di gerai saat jam layanan",
@@ -55,7 +59,8 @@ VisitTotals GenerateVisits(int visits, uint64_t seed, const std::string& regency
   if (services.empty()) return t;
   for (int v = 0; v < visits; ++v) {
     ++t.visits;
-    const Service& s = services[static_cast<size_t>(rng.Uniform(0, static_cast<int>(services.size()) - 1))];
+    const Service& s =
+        services[static_cast<size_t>(rng.Uniform(0, static_cast<int>(services.size()) - 1))];
     std::string counter;
     for (const Counter& c : counters) {
       if (c.agency_code == s.agency_code) counter = c.code;
@@ -119,10 +124,9 @@ VisitTotals GenerateVisits(int visits, uint64_t seed, const std::string& regency
     }
     if (last == "completed" && s.fee_idr > 0) {
       const char* methods[] = {"cash", "qris", "transfer", "edc"};
-      auto [ps, _] = call("POST", "/api/v1/payments",
-                          {{"application_id", id},
-                           {"amount_idr", s.fee_idr},
-                           {"method", rng.Pick(methods)}});
+      auto [ps, _] =
+          call("POST", "/api/v1/payments",
+               {{"application_id", id}, {"amount_idr", s.fee_idr}, {"method", rng.Pick(methods)}});
       Ok(ps) ? ++t.payments : ++t.failed_calls;
     }
     if (last == "completed" && rng.Chance(0.4)) {

@@ -63,7 +63,8 @@ int Init(const std::map<std::string, std::string>& opt) {
   const std::string dir = opt.at("data");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot create " + dir + ": " + ec.message()));
+  if (ec)
+    return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot create " + dir + ": " + ec.message()));
   mpp::store::InitOptions init{opt.at("site"), ""};
   if (opt.count("nik-key-file")) {
     std::ifstream in(opt.at("nik-key-file"), std::ios::binary);
@@ -72,7 +73,8 @@ int Init(const std::map<std::string, std::string>& opt) {
       return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-key-file")));
     }
     if (init.nik_key.size() < 32) {
-      return Fail(mpp::MakeError(mpp::Errc::kConfig, "the NIK key file must hold at least 32 bytes"));
+      return Fail(
+          mpp::MakeError(mpp::Errc::kConfig, "the NIK key file must hold at least 32 bytes"));
     }
   } else {
     std::cerr << "mppctl: warning: no --nik-key-file; using a random NIK key, so citizen "
@@ -113,9 +115,8 @@ mpp::Result<std::pair<std::string, mpp::net::TlsClientConfig>> SyncSettings(
   for (const char* k : {"central", "cert", "key", "ca"}) {
     if (opt.count(k)) s[k] = opt.at(k);
     if (!s.count(k)) {
-      return mpp::MakeError(mpp::Errc::kConfig,
-                            std::string("no --") + k + " given and none in " + opt.at("data") +
-                                "/sync.json");
+      return mpp::MakeError(mpp::Errc::kConfig, std::string("no --") + k + " given and none in " +
+                                                    opt.at("data") + "/sync.json");
     }
   }
   return std::pair{s["central"], mpp::net::TlsClientConfig{s["cert"], s["key"], s["ca"]}};
@@ -163,7 +164,8 @@ int Sync(const std::map<std::string, std::string>& opt) {
     if (std::string(p.phase) == "push" && total > 0) {
       const int width = 30;
       const auto filled = static_cast<int>(width * std::min<int64_t>(p.done, total) / total);
-      std::fprintf(stderr, "\rpush [%s%s] %lld/%lld changes", std::string(static_cast<size_t>(filled), '#').c_str(),
+      std::fprintf(stderr, "\rpush [%s%s] %lld/%lld changes",
+                   std::string(static_cast<size_t>(filled), '#').c_str(),
                    std::string(static_cast<size_t>(width - filled), '.').c_str(),
                    static_cast<long long>(p.done), static_cast<long long>(total));
     } else {
@@ -175,21 +177,26 @@ int Sync(const std::map<std::string, std::string>& opt) {
   if (!report) return Fail(report.error());
   const auto& r = *report;
   if (opt.count("json")) {
-    std::cout << mpp::Json{{"pushed", r.pushed}, {"push_duplicates", r.push_duplicates},
-                           {"push_batches", r.push_batches}, {"pulled", r.pulled},
-                           {"conflicts", r.conflicts}, {"acked_seq", r.acked_seq},
-                           {"bytes_sent", r.bytes_sent}, {"bytes_received", r.bytes_received},
-                           {"seconds", r.seconds}, {"clock_offset_ms", r.clock_offset_ms},
+    std::cout << mpp::Json{{"pushed", r.pushed},
+                           {"push_duplicates", r.push_duplicates},
+                           {"push_batches", r.push_batches},
+                           {"pulled", r.pulled},
+                           {"conflicts", r.conflicts},
+                           {"acked_seq", r.acked_seq},
+                           {"bytes_sent", r.bytes_sent},
+                           {"bytes_received", r.bytes_received},
+                           {"seconds", r.seconds},
+                           {"clock_offset_ms", r.clock_offset_ms},
                            {"clock_warning", r.clock_warning}}
                      .dump()
               << "\n";
   } else {
     std::printf("sync %s <-> %s\n", s.store->site_code().c_str(), s.central.c_str());
-    std::printf("pushed %lld changes in %d batches (%lld already at the centre), pulled %lld, "
-                "conflicts %lld\n",
-                static_cast<long long>(r.pushed), r.push_batches,
-                static_cast<long long>(r.push_duplicates), static_cast<long long>(r.pulled),
-                static_cast<long long>(r.conflicts));
+    std::printf(
+        "pushed %lld changes in %d batches (%lld already at the centre), pulled %lld, "
+        "conflicts %lld\n",
+        static_cast<long long>(r.pushed), r.push_batches, static_cast<long long>(r.push_duplicates),
+        static_cast<long long>(r.pulled), static_cast<long long>(r.conflicts));
     std::printf("acknowledged up to seq %lld; %.1f kB up, %.1f kB down; %.2f s\n",
                 static_cast<long long>(r.acked_seq), static_cast<double>(r.bytes_sent) / 1000.0,
                 static_cast<double>(r.bytes_received) / 1000.0, r.seconds);
@@ -235,12 +242,12 @@ int Conflicts(const std::map<std::string, std::string>& opt) {
   if (!c) return Fail(c.error());
   if ((*c)["items"].empty()) std::printf("no conflicts\n");
   for (const auto& i : (*c)["items"]) {
-    std::printf("%s %-8s %s %s.%s: winner %s (%s), loser %s (%s)\n",
-                i["id"].get<std::string>().c_str(), i["status"].get<std::string>().c_str(),
-                i["detected_at"].get<std::string>().c_str(), i["table"].get<std::string>().c_str(),
-                i["column"].get<std::string>().c_str(), i["winner"]["value"].dump().c_str(),
-                i["winner"]["origin"].get<std::string>().c_str(), i["loser"]["value"].dump().c_str(),
-                i["loser"]["origin"].get<std::string>().c_str());
+    std::printf(
+        "%s %-8s %s %s.%s: winner %s (%s), loser %s (%s)\n", i["id"].get<std::string>().c_str(),
+        i["status"].get<std::string>().c_str(), i["detected_at"].get<std::string>().c_str(),
+        i["table"].get<std::string>().c_str(), i["column"].get<std::string>().c_str(),
+        i["winner"]["value"].dump().c_str(), i["winner"]["origin"].get<std::string>().c_str(),
+        i["loser"]["value"].dump().c_str(), i["loser"]["origin"].get<std::string>().c_str());
   }
   return 0;
 }

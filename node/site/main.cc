@@ -40,7 +40,8 @@ int Run(int argc, char** argv) {
   if (!opt->count("data")) return Usage("--data is required");
   auto listen = mpp::cli::ParseListen(opt->count("listen") ? opt->at("listen") : "127.0.0.1:8080");
   if (!listen) return Usage(listen.error().message);
-  if (auto s = mpp::cli::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info"); !s) {
+  if (auto s = mpp::cli::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
+      !s) {
     return Usage(s.error().message);
   }
   const int workers = opt->count("workers") ? std::atoi(opt->at("workers").c_str()) : 4;

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <chrono>
 
-#include "sync/core/url.h"
 #include "sync/core/log.h"
+#include "sync/core/url.h"
 
 namespace mpp::site {
 namespace {
@@ -12,7 +12,9 @@ namespace {
 using net::HttpRequest;
 using net::HttpResponse;
 
-HttpResponse Fail(const Error& e) { return {ErrcHttpStatus(e.code), "application/json", ErrorJson(e), {}}; }
+HttpResponse Fail(const Error& e) {
+  return {ErrcHttpStatus(e.code), "application/json", ErrorJson(e), {}};
+}
 
 HttpResponse Reply(const Result<Json>& r, int status = 200) {
   if (!r) return Fail(r.error());
@@ -25,7 +27,8 @@ Result<Json> ParseBody(const HttpRequest& req) {
     return MakeError(Errc::kUnsupportedMediaType,
                      "send the body as JSON with Content-Type: application/json");
   }
-  if (req.body.empty()) return MakeError(Errc::kBadJson, "the request body is empty; send a JSON object");
+  if (req.body.empty())
+    return MakeError(Errc::kBadJson, "the request body is empty; send a JSON object");
   return ParseJson(req.body);
 }
 

@@ -5,8 +5,9 @@
 namespace mpp {
 
 Json ChangeToJson(const Change& c) {
-  Json j = {{"seq", c.seq},           {"hlc", std::to_string(c.hlc)}, {"origin", c.origin},
-            {"table", c.table},       {"row", c.row_id},              {"op", c.op},
+  Json j = {{"seq", c.seq},       {"hlc", std::to_string(c.hlc)},
+            {"origin", c.origin}, {"table", c.table},
+            {"row", c.row_id},    {"op", c.op},
             {"data", c.data}};
   if (!c.base.empty()) j["base"] = c.base;
   return j;
@@ -27,9 +28,10 @@ Result<Change> ChangeFromJson(const Json& j) {
   if (hlc == j.end() || !hlc->is_string()) return bad("'hlc' must be a decimal string");
   const auto& h = hlc->get_ref<const std::string&>();
   auto [p, ec] = std::from_chars(h.data(), h.data() + h.size(), c.hlc);
-  if (ec != std::errc() || p != h.data() + h.size() || c.hlc == 0) return bad("'hlc' is not a stamp");
-  for (auto [name, out] : {std::pair{"table", &c.table}, std::pair{"row", &c.row_id},
-                           std::pair{"op", &c.op}}) {
+  if (ec != std::errc() || p != h.data() + h.size() || c.hlc == 0)
+    return bad("'hlc' is not a stamp");
+  for (auto [name, out] :
+       {std::pair{"table", &c.table}, std::pair{"row", &c.row_id}, std::pair{"op", &c.op}}) {
     auto it = j.find(name);
     if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty() ||
         it->get_ref<const std::string&>().size() > 64) {
@@ -43,7 +45,8 @@ Result<Change> ChangeFromJson(const Json& j) {
   }
   if (c.op != "insert" && c.op != "update") return bad("'op' must be insert or update");
   auto data = j.find("data");
-  if (data == j.end() || !data->is_object() || data->empty()) return bad("'data' must be an object");
+  if (data == j.end() || !data->is_object() || data->empty())
+    return bad("'data' must be an object");
   for (const auto& [k, v] : data->items()) {
     if (v.is_object() || v.is_array()) return bad("column '" + k + "' is not a scalar");
   }

@@ -24,12 +24,12 @@ struct Version {
 };
 
 struct Change {
-  int64_t seq = 0;     // position in the origin's log: contiguous from 1
+  int64_t seq = 0;  // position in the origin's log: contiguous from 1
   HlcStamp hlc = 0;
   std::string origin;  // site code, or "CENTRAL"
   std::string table;
   std::string row_id;
-  std::string op;      // "insert" | "update"
+  std::string op;              // "insert" | "update"
   Json data = Json::object();  // column → value
   Json base = Json::object();  // update only: column or group → [hlc, origin] it overwrote
 };

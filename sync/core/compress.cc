@@ -23,11 +23,13 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t max_size) {
     ZSTD_outBuffer o{buf, sizeof buf, 0};
     ret = ZSTD_decompressStream(ctx.get(), &o, &in);
     if (ZSTD_isError(ret)) {
-      return MakeError(Errc::kBadJson, std::string("body is not valid zstd: ") + ZSTD_getErrorName(ret));
+      return MakeError(Errc::kBadJson,
+                       std::string("body is not valid zstd: ") + ZSTD_getErrorName(ret));
     }
     out.append(buf, o.pos);
     if (out.size() > max_size) {
-      return MakeError(Errc::kBodyTooLarge, "decompressed body is over " + std::to_string(max_size) + " bytes");
+      return MakeError(Errc::kBodyTooLarge,
+                       "decompressed body is over " + std::to_string(max_size) + " bytes");
     }
     if (in.pos == in.size && o.pos < sizeof buf && ret != 0) {
       return MakeError(Errc::kBadJson, "zstd body is truncated");

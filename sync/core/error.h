@@ -12,40 +12,40 @@ namespace mpp {
 enum class Errc : int {
   kOk = 0,
   // Request shape (1xxx): the caller sent something we cannot read.
-  kBadJson = 1001,          // body is not valid JSON, or nested too deeply
-  kBodyTooLarge = 1002,     // body over the configured limit
-  kUnknownField = 1003,     // a field the endpoint does not accept
-  kMissingField = 1004,     // a required field is absent
-  kInvalidType = 1005,      // a field has the wrong JSON type
-  kOutOfRange = 1006,       // a number outside its range, a string too long or not allowed
-  kInvalidValue = 1007,     // a value that fails a format check (NIK, timestamp, id)
-  kNotFound = 1008,         // no such route or record
-  kMethodNotAllowed = 1009, // the route exists, the method does not
-  kBadCursor = 1010,        // a pagination cursor we did not issue
+  kBadJson = 1001,               // body is not valid JSON, or nested too deeply
+  kBodyTooLarge = 1002,          // body over the configured limit
+  kUnknownField = 1003,          // a field the endpoint does not accept
+  kMissingField = 1004,          // a required field is absent
+  kInvalidType = 1005,           // a field has the wrong JSON type
+  kOutOfRange = 1006,            // a number outside its range, a string too long or not allowed
+  kInvalidValue = 1007,          // a value that fails a format check (NIK, timestamp, id)
+  kNotFound = 1008,              // no such route or record
+  kMethodNotAllowed = 1009,      // the route exists, the method does not
+  kBadCursor = 1010,             // a pagination cursor we did not issue
   kUnsupportedMediaType = 1011,  // a body that is not application/json
   // Domain rules (2xxx): well-formed, but not allowed now.
-  kUnknownService = 2001,     // service code not in the catalogue
-  kInactiveService = 2002,    // service exists but is not offered any more
-  kIllegalTransition = 2003,  // status change not allowed by the state machine
-  kUnknownApplication = 2004, // payment/survey/complaint names no known application
-  kUnknownCounter = 2005,     // counter code not set up at this site
-  kDuplicate = 2006,          // a record with this id already exists
+  kUnknownService = 2001,      // service code not in the catalogue
+  kInactiveService = 2002,     // service exists but is not offered any more
+  kIllegalTransition = 2003,   // status change not allowed by the state machine
+  kUnknownApplication = 2004,  // payment/survey/complaint names no known application
+  kUnknownCounter = 2005,      // counter code not set up at this site
+  kDuplicate = 2006,           // a record with this id already exists
   // Sync and authorisation (4xxx).
-  kSequenceGap = 4001,        // a push that skips sequence numbers; resend from expected_seq
-  kForbiddenTable = 4002,     // the peer may not write this table (reference data, append-only)
-  kForbiddenRow = 4003,       // the row belongs to another site
-  kForbiddenColumn = 4004,    // the centre may not set this column of a site's row
-  kForbiddenRole = 4005,      // the certificate's role may not call this endpoint
+  kSequenceGap = 4001,          // a push that skips sequence numbers; resend from expected_seq
+  kForbiddenTable = 4002,       // the peer may not write this table (reference data, append-only)
+  kForbiddenRow = 4003,         // the row belongs to another site
+  kForbiddenColumn = 4004,      // the centre may not set this column of a site's row
+  kForbiddenRole = 4005,        // the certificate's role may not call this endpoint
   kIncompatibleVersion = 4006,  // protocol or schema version the peer cannot serve
-  kMissingRow = 4007,         // an update for a row this replica has never seen
-  kUnauthenticated = 4008,    // no verified client certificate naming a site or role
+  kMissingRow = 4007,           // an update for a row this replica has never seen
+  kUnauthenticated = 4008,      // no verified client certificate naming a site or role
   // Local state (3xxx): the node itself cannot proceed.
-  kSchemaTooNew = 3001,     // database written by a newer binary
-  kNotInitialised = 3002,   // data directory has no site database
+  kSchemaTooNew = 3001,    // database written by a newer binary
+  kNotInitialised = 3002,  // data directory has no site database
   kAlreadyInitialised = 3003,
-  kStorage = 3004,          // SQLite failed (disk full, I/O error, corruption)
-  kConfig = 3005,           // bad flag or configuration file
-  kClockSkew = 3006,        // a timestamp too far from our clock
+  kStorage = 3004,    // SQLite failed (disk full, I/O error, corruption)
+  kConfig = 3005,     // bad flag or configuration file
+  kClockSkew = 3006,  // a timestamp too far from our clock
   kInternal = 3999,
 };
 

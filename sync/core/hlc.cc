@@ -33,8 +33,8 @@ HlcStamp Hlc::Now() {
 Result<HlcStamp> Hlc::Update(HlcStamp remote) {
   const int64_t pt = clock_.NowMs();
   if (HlcPhysicalMs(remote) > pt + max_drift_ms_) {
-    return MakeError(Errc::kClockSkew, "peer timestamp " + HlcToString(remote) +
-                                           " is more than " + std::to_string(max_drift_ms_ / 1000) +
+    return MakeError(Errc::kClockSkew, "peer timestamp " + HlcToString(remote) + " is more than " +
+                                           std::to_string(max_drift_ms_ / 1000) +
                                            " s ahead of this machine's clock; check both clocks");
   }
   std::lock_guard lock(mu_);

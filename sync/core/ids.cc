@@ -14,7 +14,8 @@ std::string NewUuidV7(Clock& clock, Random& random) {
   b[6] = static_cast<uint8_t>(0x70 | ((r1 >> 8) & 0x0F));  // version 7
   b[7] = static_cast<uint8_t>(r1 & 0xFF);
   b[8] = static_cast<uint8_t>(0x80 | ((r2 >> 56) & 0x3F));  // variant 10
-  for (int i = 9; i < 16; ++i) b[static_cast<size_t>(i)] = static_cast<uint8_t>(r2 >> (8 * (15 - i)));
+  for (int i = 9; i < 16; ++i)
+    b[static_cast<size_t>(i)] = static_cast<uint8_t>(r2 >> (8 * (15 - i)));
 
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -18,8 +18,8 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
       in_string = true;
     } else if (c == '{' || c == '[') {
       if (++depth > max_depth) {
-        return MakeError(Errc::kBadJson, "JSON is nested more than " + std::to_string(max_depth) +
-                                             " levels deep");
+        return MakeError(Errc::kBadJson,
+                         "JSON is nested more than " + std::to_string(max_depth) + " levels deep");
       }
     } else if (c == '}' || c == ']') {
       --depth;
@@ -28,8 +28,9 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
-    return MakeError(Errc::kBadJson, "body is not valid JSON (byte " + std::to_string(e.byte) +
-                                         "): send one JSON object with Content-Type application/json");
+    return MakeError(Errc::kBadJson,
+                     "body is not valid JSON (byte " + std::to_string(e.byte) +
+                         "): send one JSON object with Content-Type application/json");
   }
 }
 

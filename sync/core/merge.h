@@ -22,13 +22,13 @@ namespace mpp {
 struct TablePolicy {
   std::string name;
   std::string key = "id";
-  bool centre_owned = false;                       // reference data
-  bool append_only = false;                        // rows are never updated
-  std::set<std::string> centre_writes;             // columns the centre may set on site rows
+  bool centre_owned = false;            // reference data
+  bool append_only = false;             // rows are never updated
+  std::set<std::string> centre_writes;  // columns the centre may set on site rows
   std::map<std::string, std::vector<std::string>> groups;  // group → its columns
-  std::string state_machine_group;                 // "" if none
-  std::map<std::string, int> ranks;                // state value → rank
-  std::set<std::string> columns;                   // filled from the database schema
+  std::string state_machine_group;                         // "" if none
+  std::map<std::string, int> ranks;                        // state value → rank
+  std::set<std::string> columns;                           // filled from the database schema
 
   // The group a column merges in: its group's name, or the column itself.
   std::string GroupOf(const std::string& column) const;

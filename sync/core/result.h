@@ -12,7 +12,7 @@ namespace mpp {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : error_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }
@@ -57,8 +57,8 @@ inline Error MakeError(Errc code, std::string message) { return Error{code, std:
 }  // namespace mpp
 
 // Returns the error of a failed Result from the enclosing function.
-#define MPP_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    auto mpp_status_ = (expr);               \
+#define MPP_RETURN_IF_ERROR(expr)                      \
+  do {                                                 \
+    auto mpp_status_ = (expr);                         \
     if (!mpp_status_.ok()) return mpp_status_.error(); \
   } while (false)

@@ -11,8 +11,8 @@
 namespace mpp {
 
 struct Target {
-  std::vector<std::string> segments;          // "/api/v1/x" → {"api", "v1", "x"}
-  std::map<std::string, std::string> query;   // decoded; a repeated key keeps the last value
+  std::vector<std::string> segments;         // "/api/v1/x" → {"api", "v1", "x"}
+  std::map<std::string, std::string> query;  // decoded; a repeated key keeps the last value
 };
 
 // Percent-decodes path segments and query keys and values ('+' is a space in the query).

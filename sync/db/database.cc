@@ -97,8 +97,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
                      "no database at " + path + "; create it first with `mppctl init`");
   }
   sqlite3* raw = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     Error e = SqliteError(raw, rc, "cannot open " + path);
@@ -109,8 +109,10 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   const char* sync = options.durability == Durability::kFull ? "FULL" : "NORMAL";
-  MPP_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                               "PRAGMA synchronous=" + std::string(sync) + ";"));
+  MPP_RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+               "PRAGMA synchronous=" +
+               std::string(sync) + ";"));
   return db;
 }
 
@@ -146,6 +148,31 @@ Result<Statement*> Database::Cached(std::string_view sql) {
   Statement* raw = stmt->get();
   cache_.emplace(std::string(sql), std::move(stmt).value());
   return raw;
+}
+
+Result<int64_t> Database::QueryInt(std::string_view sql,
+                                   std::initializer_list<std::string_view> params) {
+  auto stmt = Cached(sql);
+  if (!stmt) return stmt.error();
+  StatementRef s(*stmt);
+  int i = 1;
+  for (auto p : params) s->Bind(i++, p);
+  auto row = s->Step();
+  if (!row) return row.error();
+  return *row ? s->ColumnInt(0) : int64_t{0};
+}
+
+Result<std::optional<std::string>> Database::QueryText(
+    std::string_view sql, std::initializer_list<std::string_view> params) {
+  auto stmt = Cached(sql);
+  if (!stmt) return stmt.error();
+  StatementRef s(*stmt);
+  int i = 1;
+  for (auto p : params) s->Bind(i++, p);
+  auto row = s->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(s->ColumnText(0));
 }
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }

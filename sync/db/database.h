@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +37,9 @@ class Statement {
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view value);
   Statement& Bind(int index, const char* value) { return Bind(index, std::string_view(value)); }
-  Statement& Bind(int index, const std::string& value) { return Bind(index, std::string_view(value)); }
+  Statement& Bind(int index, const std::string& value) {
+    return Bind(index, std::string_view(value));
+  }
   Statement& BindNull(int index);
   Statement& Bind(int index, const std::optional<std::string>& value) {
     return value ? Bind(index, *value) : BindNull(index);
@@ -90,7 +93,7 @@ enum class Durability {
 
 struct OpenOptions {
   Durability durability = Durability::kFull;
-  bool create = true;      // create the file if missing; else kNotInitialised
+  bool create = true;  // create the file if missing; else kNotInitialised
   int busy_timeout_ms = 5000;
 };
 
@@ -110,6 +113,13 @@ class Database {
   Result<Statement*> Cached(std::string_view sql);
   // A fresh statement, owned by the caller.
   Result<std::unique_ptr<Statement>> Prepare(std::string_view sql);
+
+  // The first column of the first row of `sql` (a cached statement) with `params` bound as
+  // text: an integer (0 when there is no row), or text (nullopt when there is no row).
+  Result<int64_t> QueryInt(std::string_view sql,
+                           std::initializer_list<std::string_view> params = {});
+  Result<std::optional<std::string>> QueryText(std::string_view sql,
+                                               std::initializer_list<std::string_view> params = {});
 
   int64_t LastInsertRowId() const;
   bool InTransaction() const;

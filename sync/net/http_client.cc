@@ -20,7 +20,10 @@ using tcp = asio::ip::tcp;
 
 struct HttpClient::Impl {
   Impl(std::string h, uint16_t p, std::chrono::seconds t, std::optional<TlsClientConfig> tls_config)
-      : host(std::move(h)), port(p), timeout(t), tls(std::move(tls_config)),
+      : host(std::move(h)),
+        port(p),
+        timeout(t),
+        tls(std::move(tls_config)),
         ctx(ssl::context::tls_client) {
     if (tls) {
       setup_error = ApplyTlsPolicy(ctx.native_handle());

@@ -51,8 +51,8 @@ http::response<http::string_body> ToBeast(const HttpResponse& r, unsigned versio
 }
 
 HttpResponse ErrorResponse(Errc code, std::string message) {
-  return HttpResponse{ErrcHttpStatus(code), "application/json",
-                      ErrorJson(Error{code, std::move(message)}), {}};
+  return HttpResponse{
+      ErrcHttpStatus(code), "application/json", ErrorJson(Error{code, std::move(message)}), {}};
 }
 
 // One connection. kTls: a TLS handshake first and a TLS shutdown last.
@@ -81,8 +81,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void Start() {
     if constexpr (kTls) {
       beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
-      stream_.async_handshake(ssl::stream_base::server,
-                              beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
+      stream_.async_handshake(
+          ssl::stream_base::server,
+          beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
     } else {
       DoRead();
     }
@@ -152,8 +153,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void Write(const HttpResponse& r, unsigned version, bool keep_alive) {
     response_ = ToBeast(r, version, keep_alive);
     beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
-    http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
+    http::async_write(
+        stream_, response_,
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
@@ -186,8 +188,9 @@ Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c
   ctx->use_certificate_chain_file(c.cert_file, ec);
   if (!ec) ctx->use_private_key_file(c.key_file, ssl::context::pem, ec);
   if (!ec) ctx->load_verify_file(c.ca_file, ec);
-  if (ec) return MakeError(Errc::kConfig, "TLS files (" + c.cert_file + ", " + c.key_file + ", " +
-                                              c.ca_file + "): " + ec.message());
+  if (ec)
+    return MakeError(Errc::kConfig, "TLS files (" + c.cert_file + ", " + c.key_file + ", " +
+                                        c.ca_file + "): " + ec.message());
   ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   if (!c.crl_file.empty()) {
     auto crl = std::make_shared<CrlWatcher>(c.crl_file);

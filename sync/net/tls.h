@@ -28,7 +28,7 @@ struct TlsServerConfig {
 struct TlsClientConfig {
   std::string cert_file;  // this peer's certificate (PEM)
   std::string key_file;
-  std::string ca_file;    // the CA that signs the server's certificate
+  std::string ca_file;  // the CA that signs the server's certificate
 };
 
 // TLS ≥ 1.2, AEAD suites, no compression or renegotiation. kConfig on failure.

@@ -42,7 +42,8 @@ Result<int64_t> IntField(const Json& j, const char* name) {
 
 Json ToJson(const PushRequest& r) {
   // The origin is not sent: the centre takes it from the site's certificate.
-  return {{"site", r.site}, {"first_seq", r.first_seq}, {"changes", ChangesToJson(r.changes, false)}};
+  return {
+      {"site", r.site}, {"first_seq", r.first_seq}, {"changes", ChangesToJson(r.changes, false)}};
 }
 
 Result<PushRequest> PushRequestFromJson(const Json& j) {
@@ -69,8 +70,11 @@ Result<PushRequest> PushRequestFromJson(const Json& j) {
 }
 
 Json ToJson(const PushResponse& r) {
-  return {{"acked_seq", r.acked_seq}, {"applied", r.applied}, {"duplicates", r.duplicates},
-          {"kept_local", r.kept_local}, {"conflicts", r.conflicts}};
+  return {{"acked_seq", r.acked_seq},
+          {"applied", r.applied},
+          {"duplicates", r.duplicates},
+          {"kept_local", r.kept_local},
+          {"conflicts", r.conflicts}};
 }
 
 Result<PushResponse> PushResponseFromJson(const Json& j) {
@@ -108,15 +112,18 @@ Result<PullResponse> PullResponseFromJson(const Json& j) {
 
 Status CheckPeerVersions(int peer_protocol, int peer_schema, int my_schema) {
   if (peer_protocol < kOldestProtocolServed || peer_protocol > kProtocolVersion) {
-    return MakeError(Errc::kIncompatibleVersion,
-                     "sync protocol " + std::to_string(peer_protocol) + " is not served; this "
-                     "centre speaks " + std::to_string(kOldestProtocolServed) + " to " +
-                         std::to_string(kProtocolVersion) + ": upgrade the older side");
+    return MakeError(Errc::kIncompatibleVersion, "sync protocol " + std::to_string(peer_protocol) +
+                                                     " is not served; this "
+                                                     "centre speaks " +
+                                                     std::to_string(kOldestProtocolServed) +
+                                                     " to " + std::to_string(kProtocolVersion) +
+                                                     ": upgrade the older side");
   }
   if (peer_schema < 1 || peer_schema > my_schema) {
-    return MakeError(Errc::kIncompatibleVersion,
-                     "site schema " + std::to_string(peer_schema) + " is newer than the centre's (" +
-                         std::to_string(my_schema) + "): upgrade mpp-central before the sites");
+    return MakeError(Errc::kIncompatibleVersion, "site schema " + std::to_string(peer_schema) +
+                                                     " is newer than the centre's (" +
+                                                     std::to_string(my_schema) +
+                                                     "): upgrade mpp-central before the sites");
   }
   return {};
 }

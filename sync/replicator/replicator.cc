@@ -53,7 +53,9 @@ Result<Json> Replicator::Receive(const Result<net::HttpResponse>& response, int6
   }
   auto body = protocol::DecodeBody(r.body, r.Header("content-encoding"));
   if (r.status / 100 == 2) {
-    if (!body) return MakeError(Errc::kInternal, "the centre sent an unreadable body: " + body.error().message);
+    if (!body)
+      return MakeError(Errc::kInternal,
+                       "the centre sent an unreadable body: " + body.error().message);
     return std::move(body).value();
   }
   if (body && body->contains("error") && (*body)["error"].is_object()) {
@@ -170,8 +172,8 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
 
 Result<Json> Replicator::Verify() {
   const int64_t sent_at = wall_clock_.NowMs();
-  auto theirs = Receive(transport_.Send(MakeRequest("GET", "/sync/v1/digest", nullptr)), sent_at,
-                        nullptr);
+  auto theirs =
+      Receive(transport_.Send(MakeRequest("GET", "/sync/v1/digest", nullptr)), sent_at, nullptr);
   if (!theirs) return theirs.error();
   auto mine = store_.Digest();
   if (!mine) return mine.error();

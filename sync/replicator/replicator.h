@@ -30,11 +30,11 @@ class SyncTransport {
 };
 
 struct SyncOptions {
-  int schema_version = 0;               // this build's schema (schema::Migrations().back())
+  int schema_version = 0;  // this build's schema (schema::Migrations().back())
   size_t initial_batch_bytes = 256 * 1024;
   size_t min_batch_bytes = 16 * 1024;
   size_t max_batch_bytes = 1024 * 1024;
-  double target_batch_seconds = 5.0;    // batches adapt so one takes about this long
+  double target_batch_seconds = 5.0;  // batches adapt so one takes about this long
   size_t pull_page_bytes = 1024 * 1024;
   bool compress = true;
   int64_t clock_warning_ms = 2 * 60 * 1000;
@@ -43,21 +43,21 @@ struct SyncOptions {
 struct SyncProgress {
   const char* phase;  // "push" or "pull"
   int64_t done;
-  int64_t total;      // -1 when unknown
+  int64_t total;  // -1 when unknown
 };
 using ProgressFn = std::function<void(const SyncProgress&)>;
 
 struct SyncReport {
-  int64_t pushed = 0;          // changes the centre newly stored
-  int64_t push_duplicates = 0; // changes it already had
+  int64_t pushed = 0;           // changes the centre newly stored
+  int64_t push_duplicates = 0;  // changes it already had
   int push_batches = 0;
-  int64_t pulled = 0;          // changes received from the centre
+  int64_t pulled = 0;  // changes received from the centre
   int pull_pages = 0;
-  int64_t conflicts = 0;       // concurrent edits recorded (both sides)
+  int64_t conflicts = 0;  // concurrent edits recorded (both sides)
   int64_t acked_seq = 0;
-  int64_t clock_offset_ms = 0; // centre's clock minus ours
-  bool clock_warning = false;  // off by more than options.clock_warning_ms
-  int64_t restamped = 0;       // unacknowledged changes stamped again after a clock_skew
+  int64_t clock_offset_ms = 0;  // centre's clock minus ours
+  bool clock_warning = false;   // off by more than options.clock_warning_ms
+  int64_t restamped = 0;        // unacknowledged changes stamped again after a clock_skew
   uint64_t bytes_sent = 0, bytes_received = 0;
   double seconds = 0;
 };

@@ -98,7 +98,8 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
   }
   const bool from_centre = c.origin == kCentreOrigin;
   if (t->centre_owned && !from_centre) {
-    return MakeError(Errc::kForbiddenTable, "'" + c.table + "' is reference data owned by the centre");
+    return MakeError(Errc::kForbiddenTable,
+                     "'" + c.table + "' is reference data owned by the centre");
   }
   auto row = LoadRow(db, *t, c.row_id);
   if (!row) return row.error();
@@ -115,8 +116,8 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
       return MakeError(Errc::kForbiddenRow, "a site may only create rows with its own site_code");
     }
     if (c.data.value(t->key, "") != c.row_id) {
-      return MakeError(Errc::kInvalidValue, "change row '" + c.row_id + "' does not match its " +
-                                                t->key + " column");
+      return MakeError(Errc::kInvalidValue,
+                       "change row '" + c.row_id + "' does not match its " + t->key + " column");
     }
     MPP_RETURN_IF_ERROR(InsertRow(db, *t, c));
     ++stats.applied;
@@ -158,10 +159,9 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     if (d.concurrent) {
       const Json local_value = GroupValue(*t, g, *row), incoming_value = GroupValue(*t, g, c.data);
       const bool in_wins = d.outcome == MergeOutcome::kApply;
-      MPP_RETURN_IF_ERROR(RecordConflict(db, c, g, in_wins ? incoming : local,
-                                         in_wins ? incoming_value : local_value,
-                                         in_wins ? local : incoming,
-                                         in_wins ? local_value : incoming_value, now));
+      MPP_RETURN_IF_ERROR(RecordConflict(
+          db, c, g, in_wins ? incoming : local, in_wins ? incoming_value : local_value,
+          in_wins ? local : incoming, in_wins ? local_value : incoming_value, now));
       ++stats.conflicts;
     }
     if (d.outcome == MergeOutcome::kDuplicate) {

@@ -22,11 +22,9 @@ class SqliteCentralStore final : public CentralStore {
       : db_(std::move(db)), policy_(std::move(policy)), clock_(clock), hlc_(clock) {}
 
   Status Init() {
-    auto stmt = db_->Prepare("SELECT COALESCE(MAX(hlc), 0) FROM change_log");
-    if (!stmt) return stmt.error();
-    auto r = (*stmt)->Step();
-    if (!r) return r.error();
-    hlc_.Observe(static_cast<HlcStamp>((*stmt)->ColumnInt(0)));
+    auto last = db_->QueryInt("SELECT COALESCE(MAX(hlc), 0) FROM change_log");
+    if (!last) return last.error();
+    hlc_.Observe(static_cast<HlcStamp>(*last));
     return {};
   }
 
@@ -50,9 +48,10 @@ class SqliteCentralStore final : public CentralStore {
     int64_t expect = first_seq;
     for (const Change& c : changes) {
       if (c.seq != expect) {
-        return MakeError(Errc::kSequenceGap, "changes in a batch must have consecutive seq; "
-                                             "expected " + std::to_string(expect) + ", got " +
-                                                 std::to_string(c.seq));
+        return MakeError(Errc::kSequenceGap,
+                         "changes in a batch must have consecutive seq; "
+                         "expected " +
+                             std::to_string(expect) + ", got " + std::to_string(c.seq));
       }
       ++expect;
       if (c.seq <= out.acked_seq) {
@@ -71,7 +70,11 @@ class SqliteCentralStore final : public CentralStore {
     if (!stmt) return stmt.error();
     {
       db::StatementRef s(*stmt);
-      s->Bind(1, site).Bind(2, out.acked_seq).Bind(3, now).Bind(4, protocol).Bind(5, schema_version);
+      s->Bind(1, site)
+          .Bind(2, out.acked_seq)
+          .Bind(3, now)
+          .Bind(4, protocol)
+          .Bind(5, schema_version);
       MPP_RETURN_IF_ERROR(s->Run());
     }
     MPP_RETURN_IF_ERROR(tx.Commit());
@@ -85,38 +88,13 @@ class SqliteCentralStore final : public CentralStore {
 
   Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) override {
     std::lock_guard lock(mu_);
-    auto stmt = db_->Cached(
-        "SELECT seq, hlc, origin_site, table_name, row_id, op, data, base FROM change_log "
-        "WHERE seq > ?1 AND audience IN ('*', ?2) ORDER BY seq LIMIT 5001");
-    if (!stmt) return stmt.error();
-    db::StatementRef s(*stmt);
-    s->Bind(1, after).Bind(2, site);
-    FeedPage page;
-    page.next_cursor = after;
-    size_t bytes = 0;
-    for (;;) {
-      auto r = s->Step();
-      if (!r) return r.error();
-      if (!*r) break;
-      const std::string data = s->ColumnText(6);
-      if ((!page.changes.empty() && bytes + data.size() > max_bytes) || page.changes.size() == 5000) {
-        page.more = true;
-        break;
-      }
-      bytes += data.size() + 96;
-      Change c;
-      c.seq = s->ColumnInt(0);
-      c.hlc = static_cast<HlcStamp>(s->ColumnInt(1));
-      c.origin = s->ColumnText(2);
-      c.table = s->ColumnText(3);
-      c.row_id = s->ColumnText(4);
-      c.op = s->ColumnText(5);
-      c.data = Json::parse(data);
-      if (!s->ColumnIsNull(7)) c.base = Json::parse(s->ColumnText(7));
-      page.next_cursor = c.seq;
-      page.changes.push_back(std::move(c));
-    }
-    return page;
+    auto page = ReadChangeLog(*db_, after, site, max_bytes, 5000);
+    if (!page) return page.error();
+    FeedPage out;
+    out.next_cursor = page->changes.empty() ? after : page->changes.back().seq;
+    out.more = page->more;
+    out.changes = std::move(page->changes);
+    return out;
   }
 
   Result<Json> Digest(const std::string& site) override {
@@ -138,10 +116,14 @@ class SqliteCentralStore final : public CentralStore {
     if (!plan) return plan.error();
     auto written = UpdateLocked(plan->table, plan->row_id, plan->columns);
     if (!written) return written.error();
-    MPP_RETURN_IF_ERROR(MarkResolved(*db_, id, FormatUtc(clock_.NowMs()), "resolved by hand by " + who));
+    MPP_RETURN_IF_ERROR(
+        MarkResolved(*db_, id, FormatUtc(clock_.NowMs()), "resolved by hand by " + who));
     MPP_RETURN_IF_ERROR(tx.Commit());
-    return Json{{"id", id}, {"status", "resolved"}, {"table", plan->table},
-                {"row_id", plan->row_id}, {"columns", plan->columns}};
+    return Json{{"id", id},
+                {"status", "resolved"},
+                {"table", plan->table},
+                {"row_id", plan->row_id},
+                {"columns", plan->columns}};
   }
 
   Result<Json> UpdateRow(const std::string& table, const std::string& id,
@@ -168,7 +150,8 @@ class SqliteCentralStore final : public CentralStore {
 
   Result<Json> AuditLog(int limit) override {
     std::lock_guard lock(mu_);
-    auto stmt = db_->Cached("SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?");
+    auto stmt = db_->Cached(
+        "SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?");
     if (!stmt) return stmt.error();
     db::StatementRef s(*stmt);
     s->Bind(1, limit);
@@ -177,8 +160,10 @@ class SqliteCentralStore final : public CentralStore {
       auto r = s->Step();
       if (!r) return r.error();
       if (!*r) break;
-      items.push_back({{"at", s->ColumnText(0)}, {"peer", s->ColumnText(1)},
-                       {"action", s->ColumnText(2)}, {"code", s->ColumnText(3)},
+      items.push_back({{"at", s->ColumnText(0)},
+                       {"peer", s->ColumnText(1)},
+                       {"action", s->ColumnText(2)},
+                       {"code", s->ColumnText(3)},
                        {"detail", s->ColumnText(4)}});
     }
     return Json{{"items", std::move(items)}};
@@ -199,10 +184,14 @@ class SqliteCentralStore final : public CentralStore {
       auto r = s->Step();
       if (!r) return r.error();
       if (!*r) break;
-      sites.push_back({{"site_code", s->ColumnText(0)}, {"name", s->ColumnText(1)},
-                       {"acked_seq", s->ColumnJson(2)}, {"last_push_at", s->ColumnJson(3)},
-                       {"protocol", s->ColumnJson(4)}, {"schema_version", s->ColumnJson(5)},
-                       {"applications", s->ColumnInt(6)}, {"payments", s->ColumnInt(7)},
+      sites.push_back({{"site_code", s->ColumnText(0)},
+                       {"name", s->ColumnText(1)},
+                       {"acked_seq", s->ColumnJson(2)},
+                       {"last_push_at", s->ColumnJson(3)},
+                       {"protocol", s->ColumnJson(4)},
+                       {"schema_version", s->ColumnJson(5)},
+                       {"applications", s->ColumnInt(6)},
+                       {"payments", s->ColumnInt(7)},
                        {"surveys", s->ColumnInt(8)}});
     }
     auto open = db_->Cached("SELECT COUNT(*) FROM conflicts WHERE status = 'open'");
@@ -210,8 +199,10 @@ class SqliteCentralStore final : public CentralStore {
     db::StatementRef o(*open);
     auto r = o->Step();
     if (!r) return r.error();
-    return Json{{"sites", std::move(sites)}, {"open_conflicts", o->ColumnInt(0)},
-                {"clock", {{"now", FormatUtcMillis(clock_.NowMs())}, {"hlc", HlcToString(hlc_.Last())}}}};
+    return Json{
+        {"sites", std::move(sites)},
+        {"open_conflicts", o->ColumnInt(0)},
+        {"clock", {{"now", FormatUtcMillis(clock_.NowMs())}, {"hlc", HlcToString(hlc_.Last())}}}};
   }
 
   Result<HlcStamp> ObserveStamp(HlcStamp stamp) override { return hlc_.Update(stamp); }
@@ -219,13 +210,7 @@ class SqliteCentralStore final : public CentralStore {
 
  private:
   Result<int64_t> AckedLocked(const std::string& site) {
-    auto stmt = db_->Cached("SELECT acked_seq FROM site_cursors WHERE site_code = ?");
-    if (!stmt) return stmt.error();
-    db::StatementRef s(*stmt);
-    s->Bind(1, site);
-    auto r = s->Step();
-    if (!r) return r.error();
-    return *r ? s->ColumnInt(0) : int64_t{0};
+    return db_->QueryInt("SELECT acked_seq FROM site_cursors WHERE site_code = ?", {site});
   }
 
   // A central edit inside the caller's transaction: checks the columns against the merge
@@ -247,14 +232,11 @@ class SqliteCentralStore final : public CentralStore {
     }
     std::string audience = "*";
     if (!t->centre_owned) {
-      auto stmt = db_->Cached("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?");
-      if (!stmt) return stmt.error();
-      db::StatementRef s(*stmt);
-      s->Bind(1, id);
-      auto r = s->Step();
-      if (!r) return r.error();
-      if (!*r) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
-      audience = s->ColumnText(0);
+      auto owner =
+          db_->QueryText("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?", {id});
+      if (!owner) return owner.error();
+      if (!*owner) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
+      audience = **owner;
     }
     Json cols = columns;
     // A state set by hand brings its group along: a terminal state stamps its time columns
@@ -290,10 +272,12 @@ Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& 
   auto db = db::Database::Open(path);
   if (!db) return db.error();
   MPP_RETURN_IF_ERROR(db::Migrate(**db, schema::Migrations()));
-  MPP_RETURN_IF_ERROR((*db)->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
+  MPP_RETURN_IF_ERROR(
+      (*db)->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
   auto policy = LoadMergePolicy(**db);
   if (!policy) return policy.error();
-  auto store = std::make_unique<SqliteCentralStore>(std::move(db).value(), std::move(policy).value(), clock);
+  auto store =
+      std::make_unique<SqliteCentralStore>(std::move(db).value(), std::move(policy).value(), clock);
   MPP_RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<CentralStore>(std::move(store));
 }

@@ -44,6 +44,54 @@ Status AppendChange(db::Database& db, std::string_view table, std::string_view r
 
 }  // namespace
 
+Result<LogPage> ReadChangeLog(db::Database& db, int64_t after_seq,
+                              const std::optional<std::string>& audience, size_t max_bytes,
+                              size_t max_changes) {
+  const std::string columns =
+      "SELECT seq, hlc, origin_site, table_name, row_id, op, data, base FROM change_log ";
+  auto stmt = db.Cached(audience ? columns + "WHERE seq > ?1 AND audience IN ('*', ?2) ORDER BY seq"
+                                 : columns + "WHERE seq > ?1 ORDER BY seq");
+  if (!stmt) return stmt.error();
+  db::StatementRef s(*stmt);
+  s->Bind(1, after_seq);
+  if (audience) s->Bind(2, *audience);
+  LogPage page;
+  for (;;) {
+    auto r = s->Step();
+    if (!r) return r.error();
+    if (!*r) break;
+    const std::string data = s->ColumnText(6);
+    const size_t size = data.size() + 96;
+    if (!page.changes.empty() &&
+        (page.bytes + size > max_bytes || page.changes.size() >= max_changes)) {
+      page.more = true;
+      break;
+    }
+    Change c;
+    c.seq = s->ColumnInt(0);
+    c.hlc = static_cast<HlcStamp>(s->ColumnInt(1));
+    c.origin = s->ColumnText(2);
+    c.table = s->ColumnText(3);
+    c.row_id = s->ColumnText(4);
+    c.op = s->ColumnText(5);
+    auto parsed = ParseJson(data);
+    if (!parsed)
+      return MakeError(Errc::kStorage,
+                       "change_log.data of seq " + std::to_string(c.seq) + " is not JSON");
+    c.data = std::move(parsed).value();
+    if (!s->ColumnIsNull(7)) {
+      auto base = ParseJson(s->ColumnText(7));
+      if (!base)
+        return MakeError(Errc::kStorage,
+                         "change_log.base of seq " + std::to_string(c.seq) + " is not JSON");
+      c.base = std::move(base).value();
+    }
+    page.bytes += size;
+    page.changes.push_back(std::move(c));
+  }
+  return page;
+}
+
 void BindJson(db::Statement& stmt, int index, const Json& value) {
   if (value.is_null()) {
     stmt.BindNull(index);
@@ -69,8 +117,8 @@ Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string
     columns += (columns.empty() ? "" : ", ") + key;
     params += params.empty() ? "?" : ", ?";
   }
-  auto stmt = db.Cached("INSERT INTO " + std::string(table) + " (" + columns + ") VALUES (" +
-                        params + ")");
+  auto stmt =
+      db.Cached("INSERT INTO " + std::string(table) + " (" + columns + ") VALUES (" + params + ")");
   if (!stmt) return stmt.error();
   {
     db::StatementRef s(*stmt);
@@ -119,9 +167,9 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
     if (group == t->state_machine_group && rank_after < rank_before) {
       // The merge orders a state machine by rank first, so a step back could never win
       // elsewhere: refuse it here rather than let replicas diverge.
-      return MakeError(Errc::kIllegalTransition,
-                       std::string(table) + " " + std::string(id) + ": " + group +
-                           " cannot move back to an earlier stage");
+      return MakeError(Errc::kIllegalTransition, std::string(table) + " " + std::string(id) + ": " +
+                                                     group +
+                                                     " cannot move back to an earlier stage");
     }
     versions->Set(group, Version{rank_after, stamp.hlc, std::string(stamp.origin_site)});
   }
@@ -134,7 +182,8 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
     assert(IsIdentifier(key));
     sets += (sets.empty() ? "" : ", ") + key + " = ?";
   }
-  auto stmt = db.Cached("UPDATE " + std::string(table) + " SET " + sets + " WHERE " + t->key + " = ?");
+  auto stmt =
+      db.Cached("UPDATE " + std::string(table) + " SET " + sets + " WHERE " + t->key + " = ?");
   if (!stmt) return stmt.error();
   {
     db::StatementRef s(*stmt);
@@ -149,7 +198,8 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
   auto row = c->Step();
   if (!row) return row.error();
   if (c->ColumnInt(0) == 0) {
-    return MakeError(Errc::kNotFound, "no " + std::string(table) + " row with id " + std::string(id));
+    return MakeError(Errc::kNotFound,
+                     "no " + std::string(table) + " row with id " + std::string(id));
   }
   MPP_RETURN_IF_ERROR(SaveVersions(db, table, id, *versions));
   return AppendChange(db, table, id, "update", changes, base, stamp);

@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "sync/core/change.h"
 #include "sync/core/hlc.h"
 #include "sync/core/json_util.h"
 #include "sync/core/merge.h"
@@ -36,6 +38,19 @@ Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string
 // they overwrote (its base). kNotFound when no row has that key.
 Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
                         std::string_view id, const Json& changes, const ChangeStamp& stamp);
+
+struct LogPage {
+  std::vector<Change> changes;
+  size_t bytes = 0;   // their JSON size, about
+  bool more = false;  // the page stopped at max_bytes or max_changes
+};
+
+// Reads change_log entries after `after_seq`, in seq order, about `max_bytes` of JSON (always
+// at least one entry when there is one) and at most `max_changes`. With `audience`, only the
+// entries for that site or for all ('*'): the centre's feed. kStorage on a corrupt entry.
+Result<LogPage> ReadChangeLog(db::Database& db, int64_t after_seq,
+                              const std::optional<std::string>& audience, size_t max_bytes,
+                              size_t max_changes = 10000);
 
 // Binds a JSON scalar (string, integer, null) to parameter `index`.
 void BindJson(db::Statement& stmt, int index, const Json& value);

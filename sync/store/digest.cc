@@ -18,8 +18,9 @@ struct Acc {
     }
   }
   Json ToJson() const {
-    return {{"count", count},
-            {"hash", HexEncode(std::string_view(reinterpret_cast<const char*>(x.data()), x.size()))}};
+    return {
+        {"count", count},
+        {"hash", HexEncode(std::string_view(reinterpret_cast<const char*>(x.data()), x.size()))}};
   }
 };
 

@@ -36,8 +36,9 @@ Status CheckField(const FieldSpec& spec, Json& value) {
       }
       if (spec.type == FieldType::kFreeText && ContainsNikLikeRun(s)) {
         return MakeError(Errc::kInvalidValue,
-                         name + " contains a 16-digit number; a NIK must never be written in free "
-                                "text (use the 'nik' field of the application)");
+                         name +
+                             " contains a 16-digit number; a NIK must never be written in free "
+                             "text (use the 'nik' field of the application)");
       }
       return {};
     }
@@ -89,13 +90,14 @@ Result<Json> ValidateFields(const Json& body, std::span<const FieldSpec> specs) 
     return MakeError(Errc::kInvalidType, "the request body must be a JSON object");
   }
   for (const auto& [key, _] : body.items()) {
-    const bool known = std::any_of(specs.begin(), specs.end(),
-                                   [&](const FieldSpec& s) { return s.name == key; });
+    const bool known =
+        std::any_of(specs.begin(), specs.end(), [&](const FieldSpec& s) { return s.name == key; });
     if (!known) {
       std::string names;
       for (const auto& s : specs) names += (names.empty() ? "" : ", ") + std::string(s.name);
       return MakeError(Errc::kUnknownField,
-                       "unknown field " + Quoted(key.size() > 64 ? key.substr(0, 64) + "..." : key) +
+                       "unknown field " +
+                           Quoted(key.size() > 64 ? key.substr(0, 64) + "..." : key) +
                            "; accepted fields: " + names);
     }
   }

@@ -43,15 +43,6 @@ Result<Json> QueryAll(db::Database& db, const std::string& sql,
   return rows;
 }
 
-Result<int64_t> QueryInt(db::Database& db, const std::string& sql) {
-  auto stmt = db.Cached(sql);
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  auto r = s->Step();
-  if (!r) return r.error();
-  return *r ? s->ColumnInt(0) : 0;
-}
-
 }  // namespace
 
 SiteStore::SiteStore(std::unique_ptr<db::Database> db, Clock& clock, Random& random)
@@ -160,9 +151,10 @@ Status SiteStore::LoadIdentity() {
   }
   auto tz = QueryAll(*db_, "SELECT time_zone FROM sites WHERE code = ?", {site_code_});
   if (!tz) return tz.error();
-  tz_offset_minutes_ = tz->empty() ? 8 * 60 : IndonesianZoneOffsetMinutes((*tz)[0]["time_zone"].get<std::string>());
+  tz_offset_minutes_ =
+      tz->empty() ? 8 * 60 : IndonesianZoneOffsetMinutes((*tz)[0]["time_zone"].get<std::string>());
   // A restart never issues a stamp below one already persisted, whatever the wall clock says.
-  auto last = QueryInt(*db_, "SELECT COALESCE(MAX(hlc), 0) FROM change_log");
+  auto last = db_->QueryInt("SELECT COALESCE(MAX(hlc), 0) FROM change_log");
   if (!last) return last.error();
   hlc_.Observe(static_cast<HlcStamp>(*last));
   return {};
@@ -221,8 +213,9 @@ Result<Json> SiteStore::ListApplications(const ListQuery& q) {
     auto raw = HexDecode(*q.cursor);
     const size_t bar = raw ? raw->find('|') : std::string::npos;
     if (bar == std::string::npos) {
-      return MakeError(Errc::kBadCursor, "'cursor' is not one this node issued; start again "
-                                         "without it");
+      return MakeError(Errc::kBadCursor,
+                       "'cursor' is not one this node issued; start again "
+                       "without it");
     }
     after_time = raw->substr(0, bar);
     after_id = raw->substr(bar + 1);
@@ -280,7 +273,7 @@ Result<Json> SiteStore::StatusSummary() {
   Json counts = Json::object();
   for (const char* table : {"applications", "application_events", "payments", "surveys",
                             "complaints", "queue_tickets", "counters"}) {
-    auto n = QueryInt(*db_, std::string("SELECT COUNT(*) FROM ") + table);
+    auto n = db_->QueryInt(std::string("SELECT COUNT(*) FROM ") + table);
     if (!n) return n.error();
     counts[table] = *n;
   }
@@ -291,11 +284,11 @@ Result<Json> SiteStore::StatusSummary() {
   if (!by_status) return by_status.error();
   Json statuses = Json::object();
   for (const Json& r : *by_status) statuses[r["status"].get<std::string>()] = r["n"];
-  auto pending = QueryInt(*db_,
-                          "SELECT COUNT(*) FROM change_log WHERE seq > "
-                          "(SELECT acked_seq FROM sync_state WHERE peer = 'central')");
+  auto pending = db_->QueryInt(
+      "SELECT COUNT(*) FROM change_log WHERE seq > "
+      "(SELECT acked_seq FROM sync_state WHERE peer = 'central')");
   if (!pending) return pending.error();
-  auto last_seq = QueryInt(*db_, "SELECT COALESCE(MAX(seq), 0) FROM change_log");
+  auto last_seq = db_->QueryInt("SELECT COALESCE(MAX(seq), 0) FROM change_log");
   if (!last_seq) return last_seq.error();
   auto version = db::SchemaVersion(*db_);
   if (!version) return version.error();

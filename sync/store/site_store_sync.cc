@@ -12,15 +12,6 @@
 namespace mpp::store {
 namespace {
 
-Result<int64_t> ReadInt(db::Database& db, const std::string& sql) {
-  auto stmt = db.Cached(sql);
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  auto r = s->Step();
-  if (!r) return r.error();
-  return *r ? s->ColumnInt(0) : 0;
-}
-
 Status RunSql(db::Database& db, const std::string& sql, int64_t value) {
   auto stmt = db.Cached(sql);
   if (!stmt) return stmt.error();
@@ -33,43 +24,14 @@ Status RunSql(db::Database& db, const std::string& sql, int64_t value) {
 
 Result<SiteStore::Outbox> SiteStore::ReadOutbox(int64_t after_seq, size_t max_bytes) {
   std::lock_guard lock(mu_);
-  auto stmt = db_->Cached(
-      "SELECT seq, hlc, table_name, row_id, op, data, base FROM change_log WHERE seq > ? "
-      "ORDER BY seq LIMIT 100000");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  s->Bind(1, after_seq);
-  Outbox out;
-  for (;;) {
-    auto r = s->Step();
-    if (!r) return r.error();
-    if (!*r) break;
-    Change c;
-    c.seq = s->ColumnInt(0);
-    c.hlc = static_cast<HlcStamp>(s->ColumnInt(1));
-    c.origin = site_code_;
-    c.table = s->ColumnText(2);
-    c.row_id = s->ColumnText(3);
-    c.op = s->ColumnText(4);
-    auto data = ParseJson(s->ColumnText(5));
-    if (!data) return MakeError(Errc::kStorage, "change_log.data is not JSON");
-    c.data = std::move(data).value();
-    if (!s->ColumnIsNull(6)) {
-      auto base = ParseJson(s->ColumnText(6));
-      if (!base) return MakeError(Errc::kStorage, "change_log.base is not JSON");
-      c.base = std::move(base).value();
-    }
-    const size_t size = s->ColumnText(5).size() + c.row_id.size() + 96;
-    if (!out.changes.empty() && out.bytes + size > max_bytes) break;
-    out.bytes += size;
-    out.changes.push_back(std::move(c));
-  }
-  return out;
+  auto page = ReadChangeLog(*db_, after_seq, std::nullopt, max_bytes);
+  if (!page) return page.error();
+  return Outbox{std::move(page->changes), page->bytes};
 }
 
 Result<int64_t> SiteStore::AckedSeq() {
   std::lock_guard lock(mu_);
-  return ReadInt(*db_, "SELECT acked_seq FROM sync_state WHERE peer = 'central'");
+  return db_->QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'");
 }
 
 Status SiteStore::MarkAcked(int64_t seq) {
@@ -85,13 +47,12 @@ Status SiteStore::ResetAcked(int64_t seq) {
 
 Result<int64_t> SiteStore::PullCursor() {
   std::lock_guard lock(mu_);
-  return ReadInt(*db_,
-                 "SELECT CAST(COALESCE(NULLIF(pull_cursor, ''), '0') AS INTEGER) FROM sync_state "
-                 "WHERE peer = 'central'");
+  return db_->QueryInt(
+      "SELECT CAST(COALESCE(NULLIF(pull_cursor, ''), '0') AS INTEGER) FROM sync_state "
+      "WHERE peer = 'central'");
 }
 
-Result<ApplyStats> SiteStore::ApplyPulled(const std::vector<Change>& changes,
-                                          int64_t next_cursor) {
+Result<ApplyStats> SiteStore::ApplyPulled(const std::vector<Change>& changes, int64_t next_cursor) {
   std::lock_guard lock(mu_);
   db::Transaction tx(*db_);
   if (!tx.status()) return tx.status().error();
@@ -104,8 +65,9 @@ Result<ApplyStats> SiteStore::ApplyPulled(const std::vector<Change>& changes,
     MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, c, now, stats));
     (void)hlc_.Update(c.hlc);  // our later stamps order after what we have seen
   }
-  MPP_RETURN_IF_ERROR(RunSql(*db_, "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
-                             next_cursor));
+  MPP_RETURN_IF_ERROR(
+      RunSql(*db_, "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
+             next_cursor));
   MPP_RETURN_IF_ERROR(tx.Commit());
   return stats;
 }
@@ -130,10 +92,14 @@ Result<Json> SiteStore::ResolveConflict(const std::string& id, const Json& body)
   Json cols = plan->columns;
   const TablePolicy* tp = policy_.Find(plan->table);
   if (tp && tp->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(t);
-  MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, policy_, plan->table, plan->row_id, cols, {t, site_code_}));
+  MPP_RETURN_IF_ERROR(
+      UpdateWithChange(*db_, policy_, plan->table, plan->row_id, cols, {t, site_code_}));
   MPP_RETURN_IF_ERROR(MarkResolved(*db_, id, NowUtc(), "resolved by hand at " + site_code_));
   MPP_RETURN_IF_ERROR(tx.Commit());
-  return Json{{"id", id}, {"status", "resolved"}, {"table", plan->table}, {"row_id", plan->row_id},
+  return Json{{"id", id},
+              {"status", "resolved"},
+              {"table", plan->table},
+              {"row_id", plan->row_id},
               {"columns", plan->columns}};
 }
 
@@ -141,7 +107,7 @@ Result<int64_t> SiteStore::RestampFutureChanges(HlcStamp limit) {
   std::lock_guard lock(mu_);
   db::Transaction tx(*db_);
   if (!tx.status()) return tx.status().error();
-  auto acked = ReadInt(*db_, "SELECT acked_seq FROM sync_state WHERE peer = 'central'");
+  auto acked = db_->QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'");
   if (!acked) return acked.error();
   auto floor = db_->Cached("SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?");
   if (!floor) return floor.error();
@@ -203,7 +169,8 @@ Result<int64_t> SiteStore::RestampFutureChanges(HlcStamp limit) {
     if (versions->stored) {
       if (versions->origin == site_code_ && renamed.count(versions->hlc)) {
         versions->hlc = renamed[versions->hlc];
-        auto fix = db_->Cached("UPDATE row_versions SET hlc = ? WHERE table_name = ? AND row_id = ?");
+        auto fix =
+            db_->Cached("UPDATE row_versions SET hlc = ? WHERE table_name = ? AND row_id = ?");
         if (!fix) return fix.error();
         db::StatementRef s(*fix);
         s->Bind(1, static_cast<int64_t>(versions->hlc)).Bind(2, row.table).Bind(3, row.row_id);

@@ -27,7 +27,11 @@ const FieldSpec kApplicationFields[] = {
 };
 
 const FieldSpec kStatusFields[] = {
-    {"to", FieldType::kString, true, 0, 0,
+    {"to",
+     FieldType::kString,
+     true,
+     0,
+     0,
      {"verified", "in_process", "completed", "rejected", "cancelled"}},
     {"officer", FieldType::kString, false, 1, 100},
     {"note", FieldType::kFreeText, false, 0, 1000},
@@ -64,9 +68,17 @@ const FieldSpec kComplaintFields[] = {
     {"id", FieldType::kUuid},
     {"application_id", FieldType::kUuid},
     {"service_code", FieldType::kString, false, 1, 32},
-    {"channel", FieldType::kString, true, 0, 0,
+    {"channel",
+     FieldType::kString,
+     true,
+     0,
+     0,
      {"counter", "phone", "web", "sp4n_lapor", "email", "suggestion_box"}},
-    {"category", FieldType::kString, true, 0, 0,
+    {"category",
+     FieldType::kString,
+     true,
+     0,
+     0,
      {"service_time", "fee", "staff_conduct", "requirements", "facilities", "other"}},
     {"description", FieldType::kFreeText, true, 1, 2000},
     {"received_at", FieldType::kTimestamp},
@@ -114,11 +126,9 @@ Result<Json> InTransaction(db::Database& db, F&& fn) {
 }
 
 Result<bool> Exists(db::Database& db, const std::string& sql, std::string_view key) {
-  auto stmt = db.Cached(sql);
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  s->Bind(1, key);
-  return s->Step();
+  auto found = db.QueryText(sql, {key});
+  if (!found) return found.error();
+  return found->has_value();
 }
 
 }  // namespace
@@ -126,11 +136,8 @@ Result<bool> Exists(db::Database& db, const std::string& sql, std::string_view k
 Status SiteStore::CheckCounter(const Json& fields) {
   auto it = fields.find("counter_code");
   if (it == fields.end()) return {};
-  auto stmt = db_->Cached("SELECT 1 FROM counters WHERE site_code = ? AND code = ?");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  s->Bind(1, site_code_).Bind(2, it->get<std::string>());
-  auto found = s->Step();
+  auto found = db_->QueryText("SELECT 1 FROM counters WHERE site_code = ? AND code = ?",
+                              {site_code_, it->get_ref<const std::string&>()});
   if (!found) return found.error();
   if (!*found) {
     return MakeError(Errc::kUnknownCounter,
@@ -163,8 +170,8 @@ Result<Json> SiteStore::CreateApplication(const Json& body) {
   auto service = LoadService((*f)["service_code"]);
   if (!service) return service.error();
   if ((*service)["active"].get<int64_t>() == 0) {
-    return MakeError(Errc::kInactiveService,
-                     "service '" + (*service)["code"].get<std::string>() + "' is no longer offered");
+    return MakeError(Errc::kInactiveService, "service '" + (*service)["code"].get<std::string>() +
+                                                 "' is no longer offered");
   }
   MPP_RETURN_IF_ERROR(CheckCounter(*f));
   if (auto t = f->find("ticket_id"); t != f->end()) {
@@ -192,12 +199,17 @@ Result<Json> SiteStore::CreateApplication(const Json& body) {
                 {"created_hlc", stamp_value},
                 {"updated_hlc", stamp_value}};
     MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "applications", row, {t, site_code_}));
-    Json event = {{"id", NewId()},         {"site_code", site_code_},
-                  {"application_id", id},  {"from_status", nullptr},
-                  {"to_status", "received"}, {"at", received_at},
-                  {"officer", Optional(*f, "officer")}, {"note", nullptr},
+    Json event = {{"id", NewId()},
+                  {"site_code", site_code_},
+                  {"application_id", id},
+                  {"from_status", nullptr},
+                  {"to_status", "received"},
+                  {"at", received_at},
+                  {"officer", Optional(*f, "officer")},
+                  {"note", nullptr},
                   {"hlc", stamp_value}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "application_events", event, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(
+        InsertWithChange(*db_, policy_, "application_events", event, {t, site_code_}));
     return Json();
   });
   if (!written) {
@@ -215,17 +227,10 @@ Result<Json> SiteStore::ChangeStatus(const std::string& id, const Json& body) {
   if (!f) return f.error();
   std::lock_guard lock(mu_);
   auto written = InTransaction(*db_, [&]() -> Result<Json> {
-    auto stmt = db_->Cached("SELECT status FROM applications WHERE id = ?");
-    if (!stmt) return stmt.error();
-    std::string from;
-    {
-      db::StatementRef s(*stmt);
-      s->Bind(1, id);
-      auto row = s->Step();
-      if (!row) return row.error();
-      if (!*row) return MakeError(Errc::kNotFound, "no application with id '" + id + "'");
-      from = s->ColumnText(0);
-    }
+    auto current = db_->QueryText("SELECT status FROM applications WHERE id = ?", {id});
+    if (!current) return current.error();
+    if (!*current) return MakeError(Errc::kNotFound, "no application with id '" + id + "'");
+    const std::string from = **current;
     const std::string to = (*f)["to"];
     if (!LegalTransition(from, to)) {
       return MakeError(Errc::kIllegalTransition,
@@ -238,13 +243,19 @@ Result<Json> SiteStore::ChangeStatus(const std::string& id, const Json& body) {
     Json changes = {{"status", to}, {"updated_hlc", static_cast<int64_t>(t)}};
     if (IsTerminal(to)) changes["completed_at"] = at;
     if (f->contains("officer")) changes["officer"] = (*f)["officer"];
-    MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, policy_, "applications", id, changes, {t, site_code_}));
-    Json event = {{"id", NewId()},        {"site_code", site_code_},
-                  {"application_id", id}, {"from_status", from},
-                  {"to_status", to},      {"at", at},
-                  {"officer", Optional(*f, "officer")}, {"note", Optional(*f, "note")},
+    MPP_RETURN_IF_ERROR(
+        UpdateWithChange(*db_, policy_, "applications", id, changes, {t, site_code_}));
+    Json event = {{"id", NewId()},
+                  {"site_code", site_code_},
+                  {"application_id", id},
+                  {"from_status", from},
+                  {"to_status", to},
+                  {"at", at},
+                  {"officer", Optional(*f, "officer")},
+                  {"note", Optional(*f, "note")},
                   {"hlc", static_cast<int64_t>(t)}};
-    MPP_RETURN_IF_ERROR(InsertWithChange(*db_, policy_, "application_events", event, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(
+        InsertWithChange(*db_, policy_, "application_events", event, {t, site_code_}));
     return Json();
   });
   if (!written) return written.error();
@@ -335,17 +346,10 @@ Result<Json> SiteStore::UpdateComplaint(const std::string& id, const Json& body)
   }
   std::lock_guard lock(mu_);
   auto written = InTransaction(*db_, [&]() -> Result<Json> {
-    auto stmt = db_->Cached("SELECT status FROM complaints WHERE id = ?");
-    if (!stmt) return stmt.error();
-    std::string from;
-    {
-      db::StatementRef s(*stmt);
-      s->Bind(1, id);
-      auto row = s->Step();
-      if (!row) return row.error();
-      if (!*row) return MakeError(Errc::kNotFound, "no complaint with id '" + id + "'");
-      from = s->ColumnText(0);
-    }
+    auto current = db_->QueryText("SELECT status FROM complaints WHERE id = ?", {id});
+    if (!current) return current.error();
+    if (!*current) return MakeError(Errc::kNotFound, "no complaint with id '" + id + "'");
+    const std::string from = **current;
     if (from == "closed") {
       return MakeError(Errc::kIllegalTransition,
                        "complaint is closed; file a new complaint instead of editing it");
@@ -361,7 +365,8 @@ Result<Json> SiteStore::UpdateComplaint(const std::string& id, const Json& body)
         changes["resolved_at"] = nullptr;
       }
     }
-    MPP_RETURN_IF_ERROR(UpdateWithChange(*db_, policy_, "complaints", id, changes, {t, site_code_}));
+    MPP_RETURN_IF_ERROR(
+        UpdateWithChange(*db_, policy_, "complaints", id, changes, {t, site_code_}));
     return Json();
   });
   if (!written) return written.error();

@@ -20,8 +20,10 @@ void RowVersions::Set(const std::string& group, const Version& v) {
   cols[group] = Json::array({v.hlc, v.origin, v.rank});
 }
 
-Result<RowVersions> LoadVersions(db::Database& db, std::string_view table, std::string_view row_id) {
-  auto stmt = db.Cached("SELECT hlc, origin, cols FROM row_versions WHERE table_name = ? AND row_id = ?");
+Result<RowVersions> LoadVersions(db::Database& db, std::string_view table,
+                                 std::string_view row_id) {
+  auto stmt =
+      db.Cached("SELECT hlc, origin, cols FROM row_versions WHERE table_name = ? AND row_id = ?");
   if (!stmt) return stmt.error();
   db::StatementRef s(*stmt);
   s->Bind(1, table).Bind(2, row_id);

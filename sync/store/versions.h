@@ -12,8 +12,8 @@
 namespace mpp::store {
 
 struct RowVersions {
-  bool stored = false;    // a row_versions row exists
-  HlcStamp hlc = 0;       // the insert's version: every group not in `cols`
+  bool stored = false;  // a row_versions row exists
+  HlcStamp hlc = 0;     // the insert's version: every group not in `cols`
   std::string origin;
   Json cols = Json::object();  // group → [hlc, origin, rank]
 

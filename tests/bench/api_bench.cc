@@ -39,9 +39,8 @@ struct Figures {
   }
 };
 
-const char* kBody =
-    R"({"service_code":"POL-SKCK","nik":"7301014508900001","counter_code":"G04",)"
-    R"("officer":"Muh. Ilham","notes":"Berkas lengkap, menunggu tanda tangan"})";
+const char* kBody = R"({"service_code":"POL-SKCK","nik":"7301014508900001","counter_code":"G04",)"
+                    R"("officer":"Muh. Ilham","notes":"Berkas lengkap, menunggu tanda tangan"})";
 
 Figures ThroughApi(const std::string& dir, int clients, int records) {
   const std::string data = dir + "/api" + std::to_string(clients);
@@ -91,7 +90,8 @@ Figures StraightIntoSqlite(const std::string& dir, int records) {
       "INSERT INTO applications (id, site_code, service_code, citizen_ref, counter_code, "
       "ticket_id, channel, status, received_at, fee_idr, officer, notes, created_hlc, "
       "updated_hlc) VALUES (?, 'MPP7301', 'POL-SKCK', ?, 'G04', NULL, 'walk_in', 'received', "
-      "'2026-11-20T00:00:00Z', 30000, 'Muh. Ilham', 'Berkas lengkap, menunggu tanda tangan', ?, ?)");
+      "'2026-11-20T00:00:00Z', 30000, 'Muh. Ilham', 'Berkas lengkap, menunggu tanda tangan', ?, "
+      "?)");
   auto ev = d.Cached(
       "INSERT INTO application_events (id, site_code, application_id, from_status, to_status, "
       "at, officer, note, hlc) VALUES (?, 'MPP7301', ?, NULL, 'received', "
@@ -107,8 +107,16 @@ Figures StraightIntoSqlite(const std::string& dir, int records) {
     const std::string id = mpp::NewUuidV7(clock, random);
     const std::string eid = mpp::NewUuidV7(clock, random);
     mpp::db::Transaction tx(d);
-    { mpp::db::StatementRef s(*app); s->Bind(1, id).Bind(2, ref).Bind(3, i).Bind(4, i); (void)s->Run(); }
-    { mpp::db::StatementRef s(*ev); s->Bind(1, eid).Bind(2, id).Bind(3, i); (void)s->Run(); }
+    {
+      mpp::db::StatementRef s(*app);
+      s->Bind(1, id).Bind(2, ref).Bind(3, i).Bind(4, i);
+      (void)s->Run();
+    }
+    {
+      mpp::db::StatementRef s(*ev);
+      s->Bind(1, eid).Bind(2, id).Bind(3, i);
+      (void)s->Run();
+    }
     for (const auto* table : {"applications", "application_events"}) {
       mpp::db::StatementRef s(*log);
       s->Bind(1, i).Bind(2, table).Bind(3, id).Bind(4, "{\"x\":\"" + json + "\"}");

@@ -76,10 +76,11 @@ int main(int argc, char** argv) {
   Run({"/bin/bash", ca, "init", pki});
   Run({"/bin/bash", ca, "central", pki, "central"});
   Run({"/bin/bash", ca, "site", pki, "MPP7301"});
-  mpp::testing::Process central({MPP_CENTRAL_BIN, "--data", dir.File("central"), "--listen",
-                                 "127.0.0.1:0", "--cert", pki + "/central.crt", "--key",
-                                 pki + "/central.key", "--ca", pki + "/ca.crt", "--log-level", "warn"},
-                                dir.File("central.log"));
+  mpp::testing::Process central(
+      {MPP_CENTRAL_BIN, "--data", dir.File("central"), "--listen", "127.0.0.1:0", "--cert",
+       pki + "/central.crt", "--key", pki + "/central.key", "--ca", pki + "/ca.crt", "--log-level",
+       "warn"},
+      dir.File("central.log"));
   const std::string line = central.WaitForLine("listening ");
   const std::string port = line.substr(line.rfind(':') + 1);
   const std::string site = dir.File("site");
@@ -112,22 +113,27 @@ int main(int argc, char** argv) {
       const std::string status = d["status"];
       const bool done = status == "completed" || status == "rejected";
       const mpp::HlcStamp t = hlc.Now();
-      Json row = {{"id", d["id"]},
-                  {"site_code", "MPP7301"},
-                  {"service_code", service_of[code]},
-                  {"citizen_ref", d["citizen_ref"]},
-                  {"counter_code", nullptr},
-                  {"ticket_id", nullptr},
-                  {"channel", d["channel"] == "online" ? "online" : "walk_in"},
-                  {"status", status},
-                  {"received_at", mpp::FormatUtc(*mpp::ParseRfc3339(d["received_at"].get<std::string>()))},
-                  {"completed_at", done ? Json(mpp::FormatUtc(*mpp::ParseRfc3339(d["completed_at"].get<std::string>()))) : Json(nullptr)},
-                  {"fee_idr", d["fee_idr"]},
-                  {"officer", d["officer"]},
-                  {"notes", d["notes"]},
-                  {"created_hlc", static_cast<int64_t>(t)},
-                  {"updated_hlc", static_cast<int64_t>(t)}};
-      if (auto st = mpp::store::InsertWithChange(**db, *policy, "applications", row, {t, "MPP7301"}); !st) {
+      Json row = {
+          {"id", d["id"]},
+          {"site_code", "MPP7301"},
+          {"service_code", service_of[code]},
+          {"citizen_ref", d["citizen_ref"]},
+          {"counter_code", nullptr},
+          {"ticket_id", nullptr},
+          {"channel", d["channel"] == "online" ? "online" : "walk_in"},
+          {"status", status},
+          {"received_at", mpp::FormatUtc(*mpp::ParseRfc3339(d["received_at"].get<std::string>()))},
+          {"completed_at",
+           done ? Json(mpp::FormatUtc(*mpp::ParseRfc3339(d["completed_at"].get<std::string>())))
+                : Json(nullptr)},
+          {"fee_idr", d["fee_idr"]},
+          {"officer", d["officer"]},
+          {"notes", d["notes"]},
+          {"created_hlc", static_cast<int64_t>(t)},
+          {"updated_hlc", static_cast<int64_t>(t)}};
+      if (auto st =
+              mpp::store::InsertWithChange(**db, *policy, "applications", row, {t, "MPP7301"});
+          !st) {
         std::fprintf(stderr, "load: %s\n", st.error().message.c_str());
         return 1;
       }
@@ -137,8 +143,9 @@ int main(int argc, char** argv) {
   }
   const double load_s = std::chrono::duration<double>(SteadyClock::now() - load0).count();
   const size_t n = docs.size();
-  std::printf("sync_bench: %zu workload transactions (%.1f MB NDJSON), loaded into the site in %.2f s\n",
-              n, static_cast<double>(ndjson_bytes) / 1e6, load_s);
+  std::printf(
+      "sync_bench: %zu workload transactions (%.1f MB NDJSON), loaded into the site in %.2f s\n", n,
+      static_cast<double>(ndjson_bytes) / 1e6, load_s);
 
   auto row = [](const char* what, const Json& r) {
     std::printf("%-30s %9.2f %12.1f %12.1f %10lld %8d\n", what, r["seconds"].get<double>(),
@@ -158,13 +165,18 @@ int main(int argc, char** argv) {
     for (int k = 0; k < 100; ++k) {
       Json d = docs[static_cast<size_t>(k)];
       const mpp::HlcStamp t = hlc.Now();
-      Json r = {{"id", "MPP7301-new-" + std::to_string(k)}, {"site_code", "MPP7301"},
+      Json r = {{"id", "MPP7301-new-" + std::to_string(k)},
+                {"site_code", "MPP7301"},
                 {"service_code", services[static_cast<size_t>(k) % services.size()]},
-                {"channel", "walk_in"}, {"status", "received"},
-                {"received_at", mpp::FormatUtc(clock.NowMs())}, {"fee_idr", 0},
-                {"notes", d["notes"]}, {"created_hlc", static_cast<int64_t>(t)},
+                {"channel", "walk_in"},
+                {"status", "received"},
+                {"received_at", mpp::FormatUtc(clock.NowMs())},
+                {"fee_idr", 0},
+                {"notes", d["notes"]},
+                {"created_hlc", static_cast<int64_t>(t)},
                 {"updated_hlc", static_cast<int64_t>(t)}};
-      if (!mpp::store::InsertWithChange(**db, *policy, "applications", r, {t, "MPP7301"}).ok()) return 1;
+      if (!mpp::store::InsertWithChange(**db, *policy, "applications", r, {t, "MPP7301"}).ok())
+        return 1;
     }
     for (int k = 0; k < 100; ++k) {
       const size_t i = static_cast<size_t>(k) * n / 100 + 7;
@@ -172,7 +184,10 @@ int main(int argc, char** argv) {
       const mpp::HlcStamp t = hlc.Now();
       Json ch = {{"notes", docs[i]["notes"].get<std::string>() + "; status advanced."},
                  {"updated_hlc", static_cast<int64_t>(t)}};
-      if (!mpp::store::UpdateWithChange(**db, *policy, "applications", docs[i]["id"].get<std::string>(), ch, {t, "MPP7301"}).ok()) return 1;
+      if (!mpp::store::UpdateWithChange(**db, *policy, "applications",
+                                        docs[i]["id"].get<std::string>(), ch, {t, "MPP7301"})
+               .ok())
+        return 1;
     }
     if (!tx.Commit().ok()) return 1;
   }
@@ -180,12 +195,14 @@ int main(int argc, char** argv) {
   row("incremental (100 new, 100 upd)", incr);
   Json noop = SyncOnce(site);
   row("nothing to do", noop);
-  std::printf("full push: %.0f transactions/s (sync time), %.0f/s wall incl. process start; "
-              "%.1f bytes up per transaction; NDJSON %.1f MB vs %.2f MB up\n",
-              static_cast<double>(n) / full["seconds"].get<double>(), static_cast<double>(n) / full_wall,
-              full["bytes_sent"].get<double>() / static_cast<double>(n),
-              static_cast<double>(ndjson_bytes) / 1e6, full["bytes_sent"].get<double>() / 1e6);
-  std::printf("mpp-central peak RSS: %.1f MiB\n", static_cast<double>(PeakRssKb(central.pid())) / 1024.0);
+  std::printf(
+      "full push: %.0f transactions/s (sync time), %.0f/s wall incl. process start; "
+      "%.1f bytes up per transaction; NDJSON %.1f MB vs %.2f MB up\n",
+      static_cast<double>(n) / full["seconds"].get<double>(), static_cast<double>(n) / full_wall,
+      full["bytes_sent"].get<double>() / static_cast<double>(n),
+      static_cast<double>(ndjson_bytes) / 1e6, full["bytes_sent"].get<double>() / 1e6);
+  std::printf("mpp-central peak RSS: %.1f MiB\n",
+              static_cast<double>(PeakRssKb(central.pid())) / 1024.0);
   std::string verify;
   Run({MPP_CTL_BIN, "--data", site, "verify"}, &verify);
   std::printf("%s", verify.c_str());

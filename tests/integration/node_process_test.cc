@@ -119,7 +119,8 @@ TEST_F(NodeProcessTest, OversizedAndMalformedRequestsAreRefusedAndTheNodeCarries
   ASSERT_NE(node.port, 0);
   {
     net::HttpClient client("127.0.0.1", node.port);
-    const std::string big = R"({"service_code":"DKC-KTP","notes":")" + std::string(200000, 'x') + "\"}";
+    const std::string big =
+        R"({"service_code":"DKC-KTP","notes":")" + std::string(200000, 'x') + "\"}";
     auto r = client.Post("/api/v1/applications", big);
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->status, 413);

@@ -48,11 +48,12 @@ class SyncTlsTest : public ::testing::Test {
     Ca({"site", pki_, code});
     const std::string data = dir_.File(code);
     std::string out;
-    EXPECT_EQ(RunCommand({MPP_CTL_BIN, "init", "--site", code, "--data", data, "--central",
-                          "127.0.0.1:" + std::to_string(port_), "--cert", pki_ + "/" + code + ".crt",
-                          "--key", pki_ + "/" + code + ".key", "--ca", pki_ + "/ca.crt"},
-                         &out),
-              0)
+    EXPECT_EQ(
+        RunCommand({MPP_CTL_BIN, "init", "--site", code, "--data", data, "--central",
+                    "127.0.0.1:" + std::to_string(port_), "--cert", pki_ + "/" + code + ".crt",
+                    "--key", pki_ + "/" + code + ".key", "--ca", pki_ + "/ca.crt"},
+                   &out),
+        0)
         << out;
     return data;
   }
@@ -183,10 +184,11 @@ TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
   EXPECT_EQ(ok->status, 200);
 
   const net::TlsClientConfig none{"", "", pki_ + "/ca.crt"};
-  const net::TlsClientConfig foreign{other + "/MPP7301.crt", other + "/MPP7301.key", pki_ + "/ca.crt"};
-  for (const auto& [name, tls] : {std::pair{"no certificate", none},
-                                  std::pair{"another CA", foreign},
-                                  std::pair{"expired", Cert("MPP7371-expired")}}) {
+  const net::TlsClientConfig foreign{other + "/MPP7301.crt", other + "/MPP7301.key",
+                                     pki_ + "/ca.crt"};
+  for (const auto& [name, tls] :
+       {std::pair{"no certificate", none}, std::pair{"another CA", foreign},
+        std::pair{"expired", Cert("MPP7371-expired")}}) {
     auto r = Call(tls, "GET", "/sync/v1/digest");
     EXPECT_FALSE(r.ok() && r->status == 200) << name << " got in";
   }
@@ -200,7 +202,8 @@ TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
 
 TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesOn) {
   InitSite("MPP7301");
-  auto big = Call(Cert("MPP7301"), "POST", "/sync/v1/push", Json(std::string(17 * 1024 * 1024, 'x')));
+  auto big =
+      Call(Cert("MPP7301"), "POST", "/sync/v1/push", Json(std::string(17 * 1024 * 1024, 'x')));
   EXPECT_TRUE(!big.ok() || big->status == 413) << (big.ok() ? big->body.substr(0, 200) : "");
   net::HttpClient client("127.0.0.1", port_, std::chrono::seconds(10), Cert("MPP7301"));
   net::HttpRequest deep;
@@ -222,12 +225,19 @@ TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
   InitSite("MPP7301");
   std::string out;
   auto probe = [&](const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {"/usr/bin/openssl", "s_client", "-connect",
-                                     "127.0.0.1:" + std::to_string(port_), "-CAfile",
-                                     pki_ + "/ca.crt", "-cert", pki_ + "/MPP7301.crt", "-key",
+    std::vector<std::string> argv = {"/usr/bin/openssl",
+                                     "s_client",
+                                     "-connect",
+                                     "127.0.0.1:" + std::to_string(port_),
+                                     "-CAfile",
+                                     pki_ + "/ca.crt",
+                                     "-cert",
+                                     pki_ + "/MPP7301.crt",
+                                     "-key",
                                      pki_ + "/MPP7301.key"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunCommand({"/bin/sh", "-c", [&] {
+    return RunCommand({"/bin/sh", "-c",
+                       [&] {
                          std::string cmd = "echo | ";
                          for (const auto& a : argv) cmd += "'" + a + "' ";
                          return cmd + "2>&1";
@@ -237,7 +247,8 @@ TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
   probe({"-tls1_1"});
   EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos) << "TLS 1.1 accepted: " << out;
   probe({"-tls1_2", "-cipher", "AES128-SHA:AES256-SHA256:ECDHE-ECDSA-AES128-SHA"});
-  EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos) << "a non-AEAD suite accepted: " << out;
+  EXPECT_NE(out.find("Cipher is (NONE)"), std::string::npos)
+      << "a non-AEAD suite accepted: " << out;
   probe({"-tls1_2"});
   EXPECT_NE(out.find("TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"), std::string::npos) << out;
   probe({"-tls1_3"});

@@ -31,10 +31,12 @@ TEST(ProtocolTest, PushRoundTripsAndRefusesMalformedChanges) {
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->changes[0].hlc, c.hlc);
   EXPECT_EQ(back->changes[0].base, c.base);
-  for (const char* bad : {R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"x","table":"t","row":"r","op":"insert","data":{"a":1}}]})",
-                          R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"5","table":"t","row":"r","op":"drop","data":{"a":1}}]})",
-                          R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"5","table":"t","row":"r","op":"insert","data":{"a":{"b":1}}}]})",
-                          R"({"site":"A","first_seq":0,"changes":[]})"}) {
+  for (
+      const char* bad :
+      {R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"x","table":"t","row":"r","op":"insert","data":{"a":1}}]})",
+       R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"5","table":"t","row":"r","op":"drop","data":{"a":1}}]})",
+       R"({"site":"A","first_seq":1,"changes":[{"seq":1,"hlc":"5","table":"t","row":"r","op":"insert","data":{"a":{"b":1}}}]})",
+       R"({"site":"A","first_seq":0,"changes":[]})"}) {
     EXPECT_FALSE(PushRequestFromJson(Json::parse(bad)).ok()) << bad;
   }
 }

@@ -13,12 +13,14 @@ class DemoGeneratorTest : public store::StoreFixture {};
 TEST_F(DemoGeneratorTest, VisitsGoThroughTheApiWithoutErrorsAndAreReproducible) {
   site::OfficeApi api(*store_);
   auto call = [&](const std::string& method, const std::string& path, const Json& body) {
-    auto r = api.Handle({method, path, "application/json", body.is_null() ? "" : body.dump(), {}, {}});
+    auto r =
+        api.Handle({method, path, "application/json", body.is_null() ? "" : body.dump(), {}, {}});
     return std::pair<int, Json>(r.status, Json::parse(r.body));
   };
   auto services_json = Json::parse(api.Handle({"GET", "/api/v1/services", "", "", {}, {}}).body);
   std::vector<Service> services;
-  for (const auto& s : services_json["items"]) services.push_back({s["code"], s["agency_code"], s["fee_idr"]});
+  for (const auto& s : services_json["items"])
+    services.push_back({s["code"], s["agency_code"], s["fee_idr"]});
   std::vector<Counter> counters = {{"G01", "DPMPTSP"}, {"G02", "DUKCAPIL"}};
   const VisitTotals a = GenerateVisits(200, 99, "7301", services, counters, call);
   EXPECT_EQ(a.failed_calls, 0);

@@ -23,8 +23,8 @@ class OfficeApiTest : public store::StoreFixture {
   // Everything a write could touch; equal before and after a refused request.
   std::string Snapshot() {
     std::string s;
-    for (const char* t : {"applications", "application_events", "payments", "surveys",
-                          "complaints", "queue_tickets", "change_log"}) {
+    for (const char* t : {"applications", "application_events", "payments", "surveys", "complaints",
+                          "queue_tickets", "change_log"}) {
       s += std::to_string(Rows(t)) + ",";
     }
     return s + std::to_string(Scalar("SELECT total(length(status)) FROM applications"));
@@ -57,8 +57,8 @@ TEST_F(OfficeApiTest, HappyPathThroughEveryEndpoint) {
   CallJson("POST", "/api/v1/surveys", survey, 201);
   Json c = CallJson("POST", "/api/v1/complaints",
                     {{"channel", "web"}, {"category", "fee"}, {"description", "Mahal"}}, 201);
-  CallJson("PATCH", "/api/v1/complaints/" + c["id"].get<std::string>(),
-           {{"status", "in_progress"}}, 200);
+  CallJson("PATCH", "/api/v1/complaints/" + c["id"].get<std::string>(), {{"status", "in_progress"}},
+           200);
   Json list = CallJson("GET", "/api/v1/applications?status=verified&limit=10", nullptr, 200);
   EXPECT_EQ(list["items"].size(), 1u);
   Json status = CallJson("GET", "/api/v1/status", nullptr, 200);

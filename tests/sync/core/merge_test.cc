@@ -37,7 +37,8 @@ TEST(MergeDecideTest, ConcurrentWhenTheWriterDidNotSeeTheLocalVersion) {
 }
 
 TEST(MergePolicyTest, ParsesTheShippedRules) {
-  auto p = MergePolicy::Parse(R"({"applications":{"owner":"site","groups":{"status":["status","completed_at"]},
+  auto p = MergePolicy::Parse(
+      R"({"applications":{"owner":"site","groups":{"status":["status","completed_at"]},
       "state_machine":{"group":"status","ranks":{"received":0,"completed":3}}},
       "services":{"owner":"centre","key":"code"}})");
   ASSERT_TRUE(p.ok()) << p.error().message;
@@ -93,7 +94,8 @@ TEST(MergePropertyTest, AnyOrderAnyRepetitionSameState) {
     for (int i = 0; i < writes; ++i) {
       const auto r = static_cast<size_t>(pick(0, n - 1));
       const int row = pick(0, 2);
-      const std::string group = std::vector<std::string>{"status", "notes", "fee"}[static_cast<size_t>(pick(0, 2))];
+      const std::string group =
+          std::vector<std::string>{"status", "notes", "fee"}[static_cast<size_t>(pick(0, 2))];
       // Skewed clocks: a replica may stamp behind another, as island PCs do.
       clocks[r] += static_cast<HlcStamp>(pick(1, 50));
       Cell& local = replicas[r][{row, group}];
@@ -135,16 +137,16 @@ TEST(MergePropertyTest, AnyOrderAnyRepetitionSameState) {
     for (int r = 1; r < n; ++r) {
       for (const auto& [key, cell] : replicas[0]) {
         const Cell& other = replicas[static_cast<size_t>(r)][key];
-        ASSERT_EQ(cell.value, other.value) << "seed " << seed << " replica " << r << " row "
-                                           << key.first << " " << key.second;
+        ASSERT_EQ(cell.value, other.value)
+            << "seed " << seed << " replica " << r << " row " << key.first << " " << key.second;
         ASSERT_EQ(cell.version, other.version) << "seed " << seed;
       }
     }
     ++cases;
     writes_total += writes;
   }
-  std::printf("merge property: %d seeded cases, %d writes, %d deliveries, 0 divergences\n",
-              cases, writes_total, deliveries_total);
+  std::printf("merge property: %d seeded cases, %d writes, %d deliveries, 0 divergences\n", cases,
+              writes_total, deliveries_total);
 }
 
 }  // namespace

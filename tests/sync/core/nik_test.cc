@@ -11,9 +11,9 @@ TEST(NikTest, AcceptsWellFormedNiks) {
 }
 
 TEST(NikTest, RefusesMalformedNiksWithoutEchoingThem) {
-  for (const char* bad : {"", "730101450890000", "73010145089000011", "7301014508900a01",
-                          "0901014508900001", "7301013208900001", "7301014513900001",
-                          "7301014508900000"}) {
+  for (const char* bad :
+       {"", "730101450890000", "73010145089000011", "7301014508900a01", "0901014508900001",
+        "7301013208900001", "7301014513900001", "7301014508900000"}) {
     auto s = ValidateNik(bad);
     ASSERT_FALSE(s.ok()) << bad;
     EXPECT_EQ(s.error().code, Errc::kInvalidValue);

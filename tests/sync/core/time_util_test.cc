@@ -19,10 +19,10 @@ TEST(TimeUtilTest, ParsesOffsetsAndNormalisesToUtc) {
 }
 
 TEST(TimeUtilTest, RefusesMalformedOrImpossibleTimes) {
-  for (const char* bad : {"", "2026-11-20", "2026-11-20T08:12:44", "2026-13-01T00:00:00Z",
-                          "2026-02-29T00:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T08:12:44+8",
-                          "2026-11-20T08:12:44Zjunk", "1969-12-31T23:59:59Z",
-                          "2026-11-20T08:12:44.Z"}) {
+  for (const char* bad :
+       {"", "2026-11-20", "2026-11-20T08:12:44", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+        "2026-11-20T24:00:00Z", "2026-11-20T08:12:44+8", "2026-11-20T08:12:44Zjunk",
+        "1969-12-31T23:59:59Z", "2026-11-20T08:12:44.Z"}) {
     EXPECT_FALSE(ParseRfc3339(bad).ok()) << bad;
   }
   EXPECT_TRUE(ParseRfc3339("2028-02-29T00:00:00Z").ok());

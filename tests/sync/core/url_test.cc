@@ -6,7 +6,8 @@ namespace mpp {
 namespace {
 
 TEST(UrlTest, SplitsPathAndDecodesQuery) {
-  auto t = ParseTarget("/api/v1/applications?status=in_process&from=2026-11-20T08%3A00%3A00%2B08%3A00&x=a+b");
+  auto t = ParseTarget(
+      "/api/v1/applications?status=in_process&from=2026-11-20T08%3A00%3A00%2B08%3A00&x=a+b");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->segments, (std::vector<std::string>{"api", "v1", "applications"}));
   EXPECT_EQ(t->query.at("status"), "in_process");

@@ -43,11 +43,13 @@ class SyncFixture : public ::testing::Test {
     s.code = code;
     s.clock = std::make_unique<ManualClock>(kSyncT0);
     const std::string path = dir_.File(code + ".db");
-    EXPECT_TRUE(store::SiteStore::Initialise(path, {code, std::string(32, 'k')}, *s.clock, random_).ok());
+    EXPECT_TRUE(
+        store::SiteStore::Initialise(path, {code, std::string(32, 'k')}, *s.clock, random_).ok());
     auto st = store::SiteStore::Open(path, *s.clock, random_);
     EXPECT_TRUE(st.ok());
     s.store = std::move(st).value();
-    s.transport = std::make_unique<LocalTransport>(*api_, std::vector<std::string>{"mpp:site:" + code});
+    s.transport =
+        std::make_unique<LocalTransport>(*api_, std::vector<std::string>{"mpp:site:" + code});
     replicator::SyncOptions o;
     o.schema_version = SchemaVersion();
     o.initial_batch_bytes = 4096;  // several batches even for small tests
@@ -76,7 +78,8 @@ class SyncFixture : public ::testing::Test {
     r.body = body.is_null() ? "" : body.dump();
     r.content_type = "application/json";
     r.peer_uris = {uri};
-    r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
+    r.headers = {{protocol::kHeaderProtocol, "1"},
+                 {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
     return api_->Handle(r);
   }
 

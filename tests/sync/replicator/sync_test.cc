@@ -29,8 +29,8 @@ class SyncTest : public SyncFixture {
   std::string CentralState() {
     return std::to_string(CentralCount("SELECT COUNT(*) FROM applications")) + "/" +
            std::to_string(CentralCount("SELECT COUNT(*) FROM row_versions")) + "/" +
-           std::to_string(CentralCount("SELECT COALESCE(SUM(acked_seq), 0) FROM site_cursors")) + "/" +
-           std::to_string(CentralCount("SELECT COUNT(*) FROM conflicts"));
+           std::to_string(CentralCount("SELECT COALESCE(SUM(acked_seq), 0) FROM site_cursors")) +
+           "/" + std::to_string(CentralCount("SELECT COUNT(*) FROM conflicts"));
   }
   static std::string ErrorCode(const net::HttpResponse& r) {
     auto j = Json::parse(r.body, nullptr, false);
@@ -43,7 +43,7 @@ TEST_F(SyncTest, PushThenPullThenVerify) {
   for (int i = 0; i < 20; ++i) NewApp(a);
   auto r = Sync(a);
   EXPECT_EQ(r.pushed, 12 + 40);  // counters + 20 applications with their first event
-  EXPECT_GT(r.push_batches, 1);   // 4 KiB batches
+  EXPECT_GT(r.push_batches, 1);  // 4 KiB batches
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE site_code = 'MPP7301'"), 20);
   ExpectInSync(a);
   auto again = Sync(a);  // nothing to do
@@ -95,9 +95,11 @@ TEST_F(SyncTest, ACentreRestoredFromAnOlderBackupGetsTheMissingChangesAgain) {
     const std::string id = lost["id"];
     auto s = (*db)->Exec(
         "DROP TRIGGER application_events_no_delete; DELETE FROM row_versions WHERE row_id IN "
-        "(SELECT id FROM application_events WHERE application_id = '" + id + "') OR row_id = '" +
-        id + "'; DELETE FROM application_events WHERE application_id = '" + id +
-        "'; DELETE FROM applications WHERE id = '" + id + "'; UPDATE site_cursors SET acked_seq = 14");
+        "(SELECT id FROM application_events WHERE application_id = '" +
+        id + "') OR row_id = '" + id +
+        "'; DELETE FROM application_events WHERE application_id = '" + id +
+        "'; DELETE FROM applications WHERE id = '" + id +
+        "'; UPDATE site_cursors SET acked_seq = 14");
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
   NewApp(a);
@@ -165,7 +167,8 @@ TEST_F(SyncTest, RolesOtherThanSitesCannotPushAndUnknownCertificatesGetNothing) 
   auto nobody = AsRole("urn:someone-else", "GET", "/api/v1/sites");
   EXPECT_EQ(nobody.status, 401);
   EXPECT_EQ(AsRole("mpp:role:ministry", "GET", "/api/v1/sites").status, 200);
-  auto resolve = AsRole("mpp:role:ministry", "POST", "/api/v1/conflicts/x/resolve", Json{{"keep", "winner"}});
+  auto resolve =
+      AsRole("mpp:role:ministry", "POST", "/api/v1/conflicts/x/resolve", Json{{"keep", "winner"}});
   EXPECT_EQ(resolve.status, 403);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0);
 }
@@ -185,7 +188,8 @@ TEST_F(SyncTest, IncompatibleVersionsAndHostileBodiesAreRefusedCleanly) {
     r.method = "POST";
     r.target = "/sync/v1/push";
     r.body = bad;
-    r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
+    r.headers = {{protocol::kHeaderProtocol, "1"},
+                 {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
     auto res = a.transport->Send(r);
     EXPECT_EQ(res->status / 100, 4) << bad.substr(0, 40) << " → " << res->body;
   }
@@ -217,13 +221,14 @@ TEST_F(SyncTest, ASiteWhoseClockRanAheadOfflineRestampsAndSyncs) {
   ExpectInSync(a);
   // From now on its stamps follow the centre's clock: a later central edit still wins.
   central_clock_.Advance(1000);
-  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH",
-                   "/api/v1/records/applications/" + app["id"].get<std::string>(),
-                   {{"notes", "pusat"}}).status, 200);
+  ASSERT_EQ(
+      AsRole("mpp:role:operator", "PATCH",
+             "/api/v1/records/applications/" + app["id"].get<std::string>(), {{"notes", "pusat"}})
+          .status,
+      200);
   Sync(a);
   EXPECT_EQ((*a.store->GetApplication(app["id"]))["notes"], "pusat");
-  EXPECT_LT(CentralCount("SELECT MAX(hlc) FROM row_versions") >> 16,
-            kSyncT0 + 86'400'000);
+  EXPECT_LT(CentralCount("SELECT MAX(hlc) FROM row_versions") >> 16, kSyncT0 + 86'400'000);
 }
 
 TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
@@ -231,7 +236,8 @@ TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
   Json app = NewApp(a);
   Sync(a);
   central_clock_.Advance(1000);
-  auto r = AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + app["id"].get<std::string>(),
+  auto r = AsRole("mpp:role:operator", "PATCH",
+                  "/api/v1/records/applications/" + app["id"].get<std::string>(),
                   {{"notes", "Berkas diverifikasi pusat"}});
   ASSERT_EQ(r.status, 200) << r.body;
   auto forbidden = AsRole("mpp:role:operator", "PATCH",
@@ -245,7 +251,9 @@ TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
   // Reference data the centre changes reaches every site.
   TestSite& b = AddSite("MPP7302");
   ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/services/POL-SKCK",
-                   {{"fee_idr", 35000}}).status, 200);
+                   {{"fee_idr", 35000}})
+                .status,
+            200);
   Sync(a);
   Sync(b);
   EXPECT_EQ((*b.store->CreateApplication({{"service_code", "POL-SKCK"}}))["fee_idr"], 35000);
@@ -267,7 +275,11 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
   // ...while the centre, later by the clock, edits the notes and rejects it.
   central_clock_.Advance(5000);
   ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
-                   {{"notes", "catatan pusat"}, {"status", "rejected"}, {"completed_at", "2026-11-18T00:00:05Z"}}).status, 200);
+                   {{"notes", "catatan pusat"},
+                    {"status", "rejected"},
+                    {"completed_at", "2026-11-18T00:00:05Z"}})
+                .status,
+            200);
   EXPECT_FALSE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());  // terminal stays
   auto r = Sync(a);
   EXPECT_GE(r.conflicts, 1);
@@ -276,7 +288,8 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
   EXPECT_EQ((*site_app)["status"], "rejected");
   EXPECT_EQ((*site_app)["notes"], "catatan pusat");
   ExpectInSync(a);
-  auto central_conflicts = Json::parse(AsRole("mpp:role:operator", "GET", "/api/v1/conflicts").body);
+  auto central_conflicts =
+      Json::parse(AsRole("mpp:role:operator", "GET", "/api/v1/conflicts").body);
   auto site_conflicts = a.store->ListConflicts(std::nullopt);
   ASSERT_GE(central_conflicts["items"].size(), 1u);
   ASSERT_GE((*site_conflicts)["items"].size(), 1u);
@@ -288,9 +301,9 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
 
   // An operator resolves it by hand, keeping the site's "completed"; the resolution syncs.
   central_clock_.Advance(1000);
-  auto res = AsRole("mpp:role:operator", "POST",
-                    "/api/v1/conflicts/" + c["id"].get<std::string>() + "/resolve",
-                    {{"keep", "loser"}});
+  auto res =
+      AsRole("mpp:role:operator", "POST",
+             "/api/v1/conflicts/" + c["id"].get<std::string>() + "/resolve", {{"keep", "loser"}});
   ASSERT_EQ(res.status, 200) << res.body;
   Sync(a);
   EXPECT_EQ((*a.store->GetApplication(id))["status"], "completed");
@@ -311,7 +324,9 @@ TEST_F(SyncTest, ATerminalStatusNeverFallsBack) {
   // in_process: rank decides, so the completion stands everywhere.
   central_clock_.Advance(60'000);
   ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
-                   {{"status", "in_process"}}).status, 200);
+                   {{"status", "in_process"}})
+                .status,
+            200);
   Sync(a);
   EXPECT_EQ((*a.store->GetApplication(id))["status"], "completed");
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE status = 'completed'"), 1);
@@ -353,11 +368,13 @@ TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
       if (what < 4 || apps.empty()) {
         apps.emplace_back(s.code, NewApp(s)["id"]);
       } else if (what < 8) {
-        const auto& [site, id] = apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
+        const auto& [site, id] =
+            apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
         (void)sites_[site].store->ChangeStatus(id, {{"to", next[pick(0, 4)]}});  // may be illegal
       } else {
         central_clock_.Advance(pick(1, 3000));
-        const auto& [site, id] = apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
+        const auto& [site, id] =
+            apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
         (void)AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
                      {{"notes", "pusat " + std::to_string(round)}});
       }

@@ -20,9 +20,8 @@ Errc CodeOf(const Json& body) {
 }
 
 TEST(FieldsTest, AcceptsAndNormalises) {
-  auto r = ValidateFields({{"name", "abc"}, {"at", "2026-11-20T08:00:00+08:00"}, {"n", 4},
-                           {"kind", nullptr}},
-                          kSpecs);
+  auto r = ValidateFields(
+      {{"name", "abc"}, {"at", "2026-11-20T08:00:00+08:00"}, {"n", 4}, {"kind", nullptr}}, kSpecs);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)["at"], "2026-11-20T00:00:00Z");
   EXPECT_FALSE(r->contains("kind"));  // null counts as absent

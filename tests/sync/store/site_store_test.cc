@@ -137,7 +137,8 @@ TEST_F(SiteStoreTest, AppendOnlyTablesRefuseEditsAtTheDatabase) {
 TEST_F(SiteStoreTest, PaymentsSurveysAndComplaints) {
   Json app = NewApplication("POL-SKCK");
   const std::string id = app["id"];
-  auto pay = store_->RecordPayment({{"application_id", id}, {"amount_idr", 30000}, {"method", "qris"}});
+  auto pay =
+      store_->RecordPayment({{"application_id", id}, {"amount_idr", 30000}, {"method", "qris"}});
   ASSERT_TRUE(pay.ok()) << pay.error().message;
   Json survey = {{"service_code", "POL-SKCK"}, {"application_id", id}};
   for (int u = 1; u <= 9; ++u) survey["u" + std::to_string(u)] = 4;
@@ -149,7 +150,8 @@ TEST_F(SiteStoreTest, PaymentsSurveysAndComplaints) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ((*c)["status"], "open");
   const std::string cid = (*c)["id"];
-  auto resolved = store_->UpdateComplaint(cid, {{"status", "resolved"}, {"response", "Loket ditambah"}});
+  auto resolved =
+      store_->UpdateComplaint(cid, {{"status", "resolved"}, {"response", "Loket ditambah"}});
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
   EXPECT_FALSE((*resolved)["resolved_at"].is_null());
   ASSERT_TRUE(store_->UpdateComplaint(cid, {{"status", "closed"}}).ok());
@@ -193,8 +195,9 @@ TEST_F(SiteStoreTest, ListingPagesAndFilters) {
   for (int i = 0; i < 7; ++i) {
     char when[40];
     std::snprintf(when, sizeof when, "2026-11-20T0%d:00:00+08:00", i + 1);
-    ASSERT_TRUE(store_->CreateApplication({{"service_code", i % 2 ? "DKC-KK" : "DKC-KTP"},
-                                           {"received_at", when}})
+    ASSERT_TRUE(store_
+                    ->CreateApplication(
+                        {{"service_code", i % 2 ? "DKC-KK" : "DKC-KTP"}, {"received_at", when}})
                     .ok());
   }
   ListQuery q;

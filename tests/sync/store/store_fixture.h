@@ -14,8 +14,8 @@ constexpr const char* kTestNik = "7301014508900001";
 class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(SiteStore::Initialise(path(), {"MPP7301", std::string(32, 'k')}, clock_, random_)
-                    .ok());
+    ASSERT_TRUE(
+        SiteStore::Initialise(path(), {"MPP7301", std::string(32, 'k')}, clock_, random_).ok());
     Reopen();
   }
   void Reopen() {
