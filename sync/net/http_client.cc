@@ -48,6 +48,7 @@ struct HttpClient::Impl {
     beast::get_lowest_layer(*stream).expires_after(timeout);
     beast::get_lowest_layer(*stream).connect(results, ec);
     if (ec) return ec;
+    beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true), ec);
     if (tls) {
       SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
       stream->handshake(ssl::stream_base::client, ec);

@@ -31,9 +31,9 @@ class SyncTransport {
 
 struct SyncOptions {
   int schema_version = 0;  // this build's schema (schema::Migrations().back())
-  size_t initial_batch_bytes = 256 * 1024;
+  size_t initial_batch_bytes = 64 * 1024;
   size_t min_batch_bytes = 16 * 1024;
-  size_t max_batch_bytes = 1024 * 1024;
+  size_t max_batch_bytes = 256 * 1024;
   double target_batch_seconds = 5.0;  // batches adapt so one takes about this long
   size_t pull_page_bytes = 1024 * 1024;
   bool compress = true;

@@ -3,12 +3,14 @@
 // and the client-certificate matrix.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 
 #include "sync/core/json_util.h"
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
 #include "sync/store/site_store.h"
+#include "tests/support/link_proxy.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -219,6 +221,33 @@ TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesO
   auto ok = Call(Cert("MPP7301"), "GET", "/sync/v1/digest");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->status, 200);
+}
+
+// Regression: without TCP_NODELAY, Nagle's algorithm and delayed ACKs stalled every request
+// that crossed a proxy by ~40 ms (a 100k push took 11.6 s instead of 3.1 s).
+TEST_F(SyncTlsTest, SmallRequestsThroughARelayDoNotStall) {
+  InitSite("MPP7301");
+  testing::LinkProxy relay(port_, {});
+  net::HttpClient client("127.0.0.1", relay.port(), std::chrono::seconds(10), Cert("MPP7301"));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string body(30000, '\0');  // a batch-sized body: several TCP segments
+  for (size_t k = 0; k < body.size(); ++k) body[k] = static_cast<char>((k * 7919) % 251);
+  for (int i = 0; i < 40; ++i) {
+    net::HttpRequest r;
+    r.method = "POST";
+    r.target = "/sync/v1/push";
+    r.body = body;
+    r.content_type = "application/json";
+    r.headers = {{protocol::kHeaderProtocol, "1"},
+                 {protocol::kHeaderSchema, "3"},
+                 {"content-encoding", "zstd"}};
+    auto res = client.Send(r);
+    ASSERT_TRUE(res.ok());
+    ASSERT_EQ(res->status, 400);  // not zstd: refused, quickly
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(secs, 1.0) << "40 round trips took " << secs << " s";
+  EXPECT_GT(relay.bytes_up(), 0u);
 }
 
 TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {

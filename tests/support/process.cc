@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,7 +89,7 @@ NodeProcess::NodeProcess(const std::string& data_dir, const std::string& log_pat
   if (colon != std::string::npos) port = static_cast<uint16_t>(std::atoi(line.c_str() + colon + 1));
 }
 
-int RunCommand(const std::vector<std::string>& argv, std::string* output) {
+int RunCommand(const std::vector<std::string>& argv, std::string* output, long* max_rss_kb) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
   auto args = CArgv(argv);
@@ -106,7 +107,9 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output) {
   while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
   close(fds[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  if (max_rss_kb) *max_rss_kb = usage.ru_maxrss;
   if (output) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -38,7 +38,9 @@ struct NodeProcess {
   uint16_t port = 0;
 };
 
-// Runs a command to completion; returns its exit code and stdout+stderr in `output`.
-int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr);
+// Runs a command to completion; returns its exit code and stdout+stderr in `output`, and its
+// peak resident set size in KiB in `max_rss_kb`.
+int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr,
+               long* max_rss_kb = nullptr);
 
 }  // namespace mpp::testing
