@@ -18,6 +18,7 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (std::getenv("MPP_KEEP_TMP")) return;  // for a post-mortem of a failed test or bench
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
