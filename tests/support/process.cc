@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -94,8 +96,6 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output, long* 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
   auto args = CArgv(argv);
-  // posix_spawn, not fork: a forked copy of a large parent would count in the child's peak
-  // RSS before exec, and benchmarks read that peak.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
@@ -108,15 +108,31 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output, long* 
     close(fds[0]);
     return 127;
   }
+  // The program's own peak: VmHWM of its address space, sampled while it runs (ru_maxrss
+  // would also count the parent's pages the child had before exec).
+  long peak = 0;
+  auto sample = [&] {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmHWM:", 0) == 0) peak = std::max(peak, std::atol(line.c_str() + 6));
+    }
+  };
   std::string out;
   char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  for (;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    if (poll(&p, 1, 10) > 0) {
+      const ssize_t n = read(fds[0], buf, sizeof buf);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    if (max_rss_kb) sample();
+  }
   close(fds[0]);
   int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  if (max_rss_kb) *max_rss_kb = usage.ru_maxrss;
+  waitpid(pid, &status, 0);
+  if (max_rss_kb) *max_rss_kb = peak;
   if (output) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
