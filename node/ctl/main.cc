@@ -119,7 +119,8 @@ mpp::Result<std::pair<std::string, mpp::net::TlsClientConfig>> SyncSettings(
                                                     opt.at("data") + "/sync.json");
     }
   }
-  return std::pair{s["central"], mpp::net::TlsClientConfig{s["cert"], s["key"], s["ca"]}};
+  return std::pair{s["central"], mpp::net::TlsClientConfig{s["cert"], s["key"], s["ca"],
+                                                           opt.at("data") + "/tls-session.pem"}};
 }
 
 struct SyncSession {

@@ -7,7 +7,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
+#include <cstdio>
 
 namespace mpp::net {
 namespace {
@@ -50,9 +55,15 @@ struct HttpClient::Impl {
     if (ec) return ec;
     beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true), ec);
     if (tls) {
-      SSL_set_tlsext_host_name(stream->native_handle(), host.c_str());
+      SSL* ssl = stream->native_handle();
+      SSL_set_tlsext_host_name(ssl, host.c_str());
+      if (SSL_SESSION* saved = LoadSession()) {
+        SSL_set_session(ssl, saved);
+        SSL_SESSION_free(saved);
+      }
       stream->handshake(ssl::stream_base::client, ec);
       if (ec) return ec;
+      session_saved = false;
     }
     connected = true;
     return ec;
@@ -79,8 +90,39 @@ struct HttpClient::Impl {
     if (!connected && (ec = Connect())) return ec;
     beast::get_lowest_layer(*stream).expires_after(timeout);
     ec = tls ? Exchange(*stream, req, res) : Exchange(stream->next_layer(), req, res);
+    if (!ec && tls && !session_saved) SaveSession();  // TLS 1.3 tickets come after the handshake
     if (!ec && !res.keep_alive()) Close();
     return ec;
+  }
+
+  SSL_SESSION* LoadSession() const {
+    if (tls->session_file.empty()) return nullptr;
+    FILE* f = std::fopen(tls->session_file.c_str(), "r");
+    if (!f) return nullptr;
+    SSL_SESSION* s = PEM_read_SSL_SESSION(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    if (s && !SSL_SESSION_is_resumable(s)) {
+      SSL_SESSION_free(s);
+      return nullptr;
+    }
+    return s;
+  }
+
+  void SaveSession() {
+    session_saved = true;
+    if (tls->session_file.empty()) return;
+    SSL_SESSION* s = SSL_get1_session(stream->native_handle());
+    if (!s) return;
+    if (SSL_SESSION_is_resumable(s)) {
+      const std::string tmp = tls->session_file + ".tmp";
+      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (FILE* f = fd >= 0 ? fdopen(fd, "w") : nullptr) {
+        PEM_write_SSL_SESSION(f, s);
+        std::fclose(f);
+        std::rename(tmp.c_str(), tls->session_file.c_str());
+      }
+    }
+    SSL_SESSION_free(s);
   }
 
   void Close() {
@@ -102,6 +144,7 @@ struct HttpClient::Impl {
   ssl::context ctx;
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
   bool connected = false;
+  bool session_saved = false;
   uint64_t sent = 0, received = 0;
 };
 

@@ -35,6 +35,7 @@ struct Shared {
   HttpHandler handler;
   asio::thread_pool* workers;
   std::shared_ptr<ssl::context> tls;  // null: plain HTTP
+  std::shared_ptr<CrlWatcher> crl;    // null: no CRL
 };
 
 http::response<http::string_body> ToBeast(const HttpResponse& r, unsigned version,
@@ -94,7 +95,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       Log(LogLevel::kInfo, "tls_refused", {{"reason", ec.message()}});
       return;
     }
-    if constexpr (kTls) peer_uris_ = PeerUris(stream_.native_handle());
+    if constexpr (kTls) {
+      SSL* ssl = stream_.native_handle();
+      // A resumed session skips certificate verification: check revocation here too.
+      if (SSL_session_reused(ssl) && shared_.crl &&
+          shared_.crl->IsRevoked(SSL_get0_peer_certificate(ssl))) {
+        Log(LogLevel::kInfo, "tls_refused", {{"reason", "revoked certificate (resumed session)"}});
+        return DoClose();
+      }
+      peer_uris_ = PeerUris(ssl);
+    }
     DoRead();
   }
 
@@ -181,7 +191,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   http::response<http::string_body> response_;
 };
 
-Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c) {
+Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c,
+                                                        std::shared_ptr<CrlWatcher> crl) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   MPP_RETURN_IF_ERROR(ApplyTlsPolicy(ctx->native_handle()));
   beast::error_code ec;
@@ -192,8 +203,17 @@ Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c
     return MakeError(Errc::kConfig, "TLS files (" + c.cert_file + ", " + c.key_file + ", " +
                                         c.ca_file + "): " + ec.message());
   ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
-  if (!c.crl_file.empty()) {
-    auto crl = std::make_shared<CrlWatcher>(c.crl_file);
+  // Sessions may be resumed (TLS 1.3 tickets), which saves a site the certificate exchange on
+  // every sync; resumption with client certificates needs a session id context.
+  static const unsigned char kSessionContext[] = "mppsync";
+  SSL_CTX_set_session_id_context(ctx->native_handle(), kSessionContext, sizeof kSessionContext - 1);
+  // Stateful tickets (a short id into the server's cache) rather than stateless ones, which
+  // would carry the client's certificate and double the bytes of every resumption. One each.
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx->native_handle(), 1);
+  SSL_CTX_sess_set_cache_size(ctx->native_handle(), 20000);
+  SSL_CTX_set_timeout(ctx->native_handle(), 24 * 3600);
+  if (crl) {
     ctx->set_verify_callback([crl](bool preverified, ssl::verify_context& vc) {
       if (!preverified) return false;
       X509_STORE_CTX* store = vc.native_handle();
@@ -211,7 +231,7 @@ struct HttpServer::Impl {
       : ioc(options.io_threads),
         acceptor(asio::make_strand(ioc)),
         workers(static_cast<size_t>(options.worker_threads)),
-        shared{options, std::move(handler), &workers, nullptr} {}
+        shared{options, std::move(handler), &workers, nullptr, nullptr} {}
 
   void DoAccept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
@@ -246,7 +266,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                                                       HttpHandler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
   if (options.tls) {
-    auto ctx = MakeServerContext(*options.tls);
+    if (!options.tls->crl_file.empty()) {
+      impl->shared.crl = std::make_shared<CrlWatcher>(options.tls->crl_file);
+    }
+    auto ctx = MakeServerContext(*options.tls, impl->shared.crl);
     if (!ctx) return ctx.error();
     impl->shared.tls = std::move(ctx).value();
   }

@@ -29,6 +29,9 @@ struct TlsClientConfig {
   std::string cert_file;  // this peer's certificate (PEM)
   std::string key_file;
   std::string ca_file;  // the CA that signs the server's certificate
+  // Optional: where to keep the TLS session (mode 0600) so the next connection, even from
+  // another process, resumes it instead of a full handshake with certificates.
+  std::string session_file;
 };
 
 // TLS ≥ 1.2, AEAD suites, no compression or renegotiation. kConfig on failure.

@@ -399,7 +399,7 @@ Json BenchManySites(const std::string& base, const std::string& pki, int sites, 
       const auto& code = codes[static_cast<size_t>(i)];
       mpp::ctl::HttpsTransport https(
           "127.0.0.1", c.port(),
-          {pki + "/" + code + ".crt", pki + "/" + code + ".key", pki + "/ca.crt"});
+          {pki + "/" + code + ".crt", pki + "/" + code + ".key", pki + "/ca.crt", ""});
       TimedTransport timed(https, latencies, mu);
       mpp::replicator::SyncOptions o;
       o.schema_version = mpp::schema::Migrations().back().version;

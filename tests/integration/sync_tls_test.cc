@@ -81,7 +81,7 @@ class SyncTlsTest : public ::testing::Test {
   }
 
   net::TlsClientConfig Cert(const std::string& name) {
-    return {pki_ + "/" + name + ".crt", pki_ + "/" + name + ".key", pki_ + "/ca.crt"};
+    return {pki_ + "/" + name + ".crt", pki_ + "/" + name + ".key", pki_ + "/ca.crt", ""};
   }
 
   Result<net::HttpResponse> Call(const net::TlsClientConfig& tls, const std::string& method,
@@ -185,9 +185,9 @@ TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->status, 200);
 
-  const net::TlsClientConfig none{"", "", pki_ + "/ca.crt"};
+  const net::TlsClientConfig none{"", "", pki_ + "/ca.crt", ""};
   const net::TlsClientConfig foreign{other + "/MPP7301.crt", other + "/MPP7301.key",
-                                     pki_ + "/ca.crt"};
+                                     pki_ + "/ca.crt", ""};
   for (const auto& [name, tls] :
        {std::pair{"no certificate", none}, std::pair{"another CA", foreign},
         std::pair{"expired", Cert("MPP7371-expired")}}) {
@@ -221,6 +221,28 @@ TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesO
   auto ok = Call(Cert("MPP7301"), "GET", "/sync/v1/digest");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(SyncTlsTest, ASyncWithNothingToDoResumesTheTlsSessionAndCostsUnder2kB) {
+  testing::LinkProxy relay(port_, {});
+  Ca({"site", pki_, "MPP7301"});
+  const std::string data = dir_.File("MPP7301");
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({MPP_CTL_BIN, "init", "--site", "MPP7301", "--data", data, "--central",
+                  "127.0.0.1:" + std::to_string(relay.port()), "--cert", pki_ + "/MPP7301.crt",
+                  "--key", pki_ + "/MPP7301.key", "--ca", pki_ + "/ca.crt"},
+                 &out),
+      0)
+      << out;
+  Ctl({"--data", data, "sync", "--json"});  // full handshake; the session is kept
+  const uint64_t before = relay.bytes_up() + relay.bytes_down();
+  Ctl({"--data", data, "sync", "--json"});  // nothing to do, resumed session
+  const uint64_t noop = relay.bytes_up() + relay.bytes_down() - before;
+  EXPECT_LT(noop, 2000u) << "a sync with nothing to do cost " << noop << " bytes on the wire";
+  // A revoked certificate cannot ride on a resumed session.
+  Ca({"revoke", pki_, "MPP7301"});
+  Ctl({"--data", data, "sync", "--json"}, 1);
 }
 
 // Regression: without TCP_NODELAY, Nagle's algorithm and delayed ACKs stalled every request
