@@ -1,4 +1,5 @@
-// The database's migrations (one schema for sites and the centre), embedded from schema/migrations/NNNN_name.sql at build time.
+// The database's migrations (one schema for sites and the centre), embedded from
+// schema/migrations/NNNN_name.sql at build time.
 #pragma once
 
 #include <span>
