@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cassert>
+#include <cstdlib>
 #include <filesystem>
 
 namespace mpp::db {
@@ -152,14 +153,9 @@ Result<Statement*> Database::Cached(std::string_view sql) {
 
 Result<int64_t> Database::QueryInt(std::string_view sql,
                                    std::initializer_list<std::string_view> params) {
-  auto stmt = Cached(sql);
-  if (!stmt) return stmt.error();
-  StatementRef s(*stmt);
-  int i = 1;
-  for (auto p : params) s->Bind(i++, p);
-  auto row = s->Step();
-  if (!row) return row.error();
-  return *row ? s->ColumnInt(0) : int64_t{0};
+  auto text = QueryText(sql, params);
+  if (!text) return text.error();
+  return *text ? std::strtoll((*text)->c_str(), nullptr, 10) : int64_t{0};
 }
 
 Result<std::optional<std::string>> Database::QueryText(

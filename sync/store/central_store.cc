@@ -110,20 +110,13 @@ class SqliteCentralStore final : public CentralStore {
   Result<Json> ResolveConflict(const std::string& id, const Json& body,
                                const std::string& who) override {
     std::lock_guard lock(mu_);
-    db::Transaction tx(*db_);
-    if (!tx.status()) return tx.status().error();
-    auto plan = PlanResolution(*db_, policy_, id, body);
-    if (!plan) return plan.error();
-    auto written = UpdateLocked(plan->table, plan->row_id, plan->columns);
-    if (!written) return written.error();
-    MPP_RETURN_IF_ERROR(
-        MarkResolved(*db_, id, FormatUtc(clock_.NowMs()), "resolved by hand by " + who));
-    MPP_RETURN_IF_ERROR(tx.Commit());
-    return Json{{"id", id},
-                {"status", "resolved"},
-                {"table", plan->table},
-                {"row_id", plan->row_id},
-                {"columns", plan->columns}};
+    return store::ResolveConflict(
+        *db_, policy_, id, body, FormatUtc(clock_.NowMs()), "resolved by hand by " + who,
+        [&](const Resolution& plan) -> Status {
+          auto written = UpdateLocked(plan.table, plan.row_id, plan.columns);
+          if (!written) return written.error();
+          return {};
+        });
   }
 
   Result<Json> UpdateRow(const std::string& table, const std::string& id,

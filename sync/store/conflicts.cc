@@ -99,4 +99,21 @@ Status MarkResolved(db::Database& db, const std::string& id, const std::string& 
   return s->Run();
 }
 
+Result<Json> ResolveConflict(db::Database& db, const MergePolicy& policy, const std::string& id,
+                             const Json& body, const std::string& now, const std::string& how,
+                             const std::function<Status(const Resolution&)>& write) {
+  db::Transaction tx(db);
+  if (!tx.status()) return tx.status().error();
+  auto plan = PlanResolution(db, policy, id, body);
+  if (!plan) return plan.error();
+  MPP_RETURN_IF_ERROR(write(*plan));
+  MPP_RETURN_IF_ERROR(MarkResolved(db, id, now, how));
+  MPP_RETURN_IF_ERROR(tx.Commit());
+  return Json{{"id", id},
+              {"status", "resolved"},
+              {"table", plan->table},
+              {"row_id", plan->row_id},
+              {"columns", plan->columns}};
+}
+
 }  // namespace mpp::store

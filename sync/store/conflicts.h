@@ -1,6 +1,7 @@
 // Reading and resolving recorded conflicts (table `conflicts`), shared by site and centre.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,5 +30,12 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
 
 Status MarkResolved(db::Database& db, const std::string& id, const std::string& now,
                     const std::string& how);
+
+// Resolves conflict `id` in one transaction: plans it from `body`, lets `write` set the
+// columns through the caller's own kind of edit (so the resolution syncs like any other
+// change), and marks the conflict resolved with `how`. Errors as PlanResolution, or write's.
+Result<Json> ResolveConflict(db::Database& db, const MergePolicy& policy, const std::string& id,
+                             const Json& body, const std::string& now, const std::string& how,
+                             const std::function<Status(const Resolution&)>& write);
 
 }  // namespace mpp::store

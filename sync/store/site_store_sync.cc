@@ -84,23 +84,15 @@ Result<Json> SiteStore::ListConflicts(const std::optional<std::string>& status) 
 
 Result<Json> SiteStore::ResolveConflict(const std::string& id, const Json& body) {
   std::lock_guard lock(mu_);
-  db::Transaction tx(*db_);
-  if (!tx.status()) return tx.status().error();
-  auto plan = PlanResolution(*db_, policy_, id, body);
-  if (!plan) return plan.error();
-  const HlcStamp t = hlc_.Now();
-  Json cols = plan->columns;
-  const TablePolicy* tp = policy_.Find(plan->table);
-  if (tp && tp->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(t);
-  MPP_RETURN_IF_ERROR(
-      UpdateWithChange(*db_, policy_, plan->table, plan->row_id, cols, {t, site_code_}));
-  MPP_RETURN_IF_ERROR(MarkResolved(*db_, id, NowUtc(), "resolved by hand at " + site_code_));
-  MPP_RETURN_IF_ERROR(tx.Commit());
-  return Json{{"id", id},
-              {"status", "resolved"},
-              {"table", plan->table},
-              {"row_id", plan->row_id},
-              {"columns", plan->columns}};
+  return store::ResolveConflict(
+      *db_, policy_, id, body, NowUtc(), "resolved by hand at " + site_code_,
+      [&](const Resolution& plan) -> Status {
+        const HlcStamp t = hlc_.Now();
+        Json cols = plan.columns;
+        const TablePolicy* tp = policy_.Find(plan.table);
+        if (tp && tp->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(t);
+        return UpdateWithChange(*db_, policy_, plan.table, plan.row_id, cols, {t, site_code_});
+      });
 }
 
 Result<int64_t> SiteStore::RestampFutureChanges(HlcStamp limit) {
