@@ -100,7 +100,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
   sqlite3* raw = nullptr;
   const int flags =
       SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, options.vfs);
   if (rc != SQLITE_OK) {
     Error e = SqliteError(raw, rc, "cannot open " + path);
     sqlite3_close(raw);

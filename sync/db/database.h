@@ -95,6 +95,9 @@ struct OpenOptions {
   Durability durability = Durability::kFull;
   bool create = true;  // create the file if missing; else kNotInitialised
   int busy_timeout_ms = 5000;
+  // The SQLite VFS to open the file through (nullptr: the default). Tests register one that
+  // injects crashes and I/O errors (tests/support/fault_vfs.h).
+  const char* vfs = nullptr;
 };
 
 class Database {

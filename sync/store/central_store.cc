@@ -261,8 +261,9 @@ class SqliteCentralStore final : public CentralStore {
 }  // namespace
 
 Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path,
-                                                             Clock& clock) {
-  auto db = db::Database::Open(path);
+                                                             Clock& clock,
+                                                             db::OpenOptions options) {
+  auto db = db::Database::Open(path, options);
   if (!db) return db.error();
   MPP_RETURN_IF_ERROR(db::Migrate(**db, schema::Migrations()));
   MPP_RETURN_IF_ERROR(

@@ -15,6 +15,7 @@
 #include "sync/core/clock.h"
 #include "sync/core/json_util.h"
 #include "sync/core/result.h"
+#include "sync/db/database.h"
 #include "sync/store/apply.h"
 
 namespace mpp::store {
@@ -63,6 +64,7 @@ class CentralStore {
 };
 
 // Opens (creating and migrating if needed) the centre's SQLite store at `path`.
-Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock);
+Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock,
+                                                             db::OpenOptions options = {});
 
 }  // namespace mpp::store
