@@ -85,9 +85,10 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     auto reply = Receive(transport_.Send(MakeRequest("POST", "/sync/v1/push", &body)), sent_at,
                          &report, &error);
     if (!reply) {
-      if (reply.error().code == Errc::kClockSkew && report.clock_warning && ++restamps <= 1) {
-        // Our clock ran ahead while offline: follow the centre's clock, stamp the unacknowledged
-        // changes again (no one else has seen them), and resend.
+      if (reply.error().code == Errc::kClockSkew && ++restamps <= 1) {
+        // Our clock ran ahead while offline (and may be right again by now): follow the
+        // centre's clock, stamp the unacknowledged changes again (no one else has seen them),
+        // and resend.
         MPP_RETURN_IF_ERROR(store_.SetClockOffset(report.clock_offset_ms));
         const int64_t limit_ms = wall_clock_.NowMs() + report.clock_offset_ms;
         auto n = store_.RestampFutureChanges(MakeHlc(limit_ms, 0));

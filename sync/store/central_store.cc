@@ -22,9 +22,9 @@ class SqliteCentralStore final : public CentralStore {
       : db_(std::move(db)), policy_(std::move(policy)), clock_(clock), hlc_(clock) {}
 
   Status Init() {
-    auto last = db_->QueryInt("SELECT COALESCE(MAX(hlc), 0) FROM change_log");
+    auto last = HighestPersistedStamp(*db_);
     if (!last) return last.error();
-    hlc_.Observe(static_cast<HlcStamp>(*last));
+    hlc_.Observe(*last);
     return {};
   }
 
@@ -46,6 +46,7 @@ class SqliteCentralStore final : public CentralStore {
     }
     const std::string now = FormatUtc(clock_.NowMs());
     int64_t expect = first_seq;
+    HlcStamp seen = 0;
     for (const Change& c : changes) {
       if (c.seq != expect) {
         return MakeError(Errc::kSequenceGap,
@@ -62,7 +63,9 @@ class SqliteCentralStore final : public CentralStore {
       mine.origin = site;  // from the certificate, never from the body
       MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, mine, now, out.stats));
       out.acked_seq = c.seq;
+      seen = std::max(seen, c.hlc);
     }
+    if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(*db_, seen));
     auto stmt = db_->Cached(
         "INSERT INTO site_cursors (site_code, acked_seq, last_push_at, protocol, schema_version) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (site_code) DO UPDATE SET acked_seq = ?2, "
@@ -260,8 +263,7 @@ class SqliteCentralStore final : public CentralStore {
 
 }  // namespace
 
-Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path,
-                                                             Clock& clock,
+Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock,
                                                              db::OpenOptions options) {
   auto db = db::Database::Open(path, options);
   if (!db) return db.error();

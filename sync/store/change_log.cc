@@ -162,6 +162,11 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
     if (base.contains(group)) continue;
     const int rank_before = group == t->state_machine_group ? current_rank : 0;
     const Version before = versions->Get(group, rank_before);
+    if (stamp.hlc <= before.hlc) {
+      return MakeError(Errc::kInternal, std::string(table) + " " + std::string(id) +
+                                            ": the new stamp is not after the version of " + group +
+                                            " it overwrites (clock error)");
+    }
     base[group] = Json::array({before.hlc, before.origin});
     const int rank_after = t->RankOf(group, changes);
     if (group == t->state_machine_group && rank_after < rank_before) {
@@ -203,6 +208,25 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
   }
   MPP_RETURN_IF_ERROR(SaveVersions(db, table, id, *versions));
   return AppendChange(db, table, id, "update", changes, base, stamp);
+}
+
+Status RecordSeenStamp(db::Database& db, HlcStamp stamp) {
+  auto s = db.Cached(
+      "INSERT INTO meta (key, value) VALUES ('hlc_seen', CAST(?1 AS TEXT)) "
+      "ON CONFLICT (key) DO UPDATE SET value = CAST(?1 AS TEXT) "
+      "WHERE CAST(value AS INTEGER) < ?1");
+  if (!s) return s.error();
+  db::StatementRef r(*s);
+  r->Bind(1, static_cast<int64_t>(stamp));
+  return r->Run();
+}
+
+Result<HlcStamp> HighestPersistedStamp(db::Database& db) {
+  auto v = db.QueryInt(
+      "SELECT MAX((SELECT COALESCE(MAX(hlc), 0) FROM change_log), "
+      "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'hlc_seen'))");
+  if (!v) return v.error();
+  return static_cast<HlcStamp>(*v);
 }
 
 }  // namespace mpp::store

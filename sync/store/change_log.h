@@ -35,7 +35,9 @@ Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string
 
 // UPDATE `table` SET the columns of `changes` WHERE key = `id`, move the versions of the
 // columns written, and append an 'update' change holding just those columns and the versions
-// they overwrote (its base). kNotFound when no row has that key.
+// they overwrote (its base). kNotFound when no row has that key. kInternal, and nothing
+// written, when `stamp` is not above a version it overwrites: every other replica would then
+// keep the old value while this one keeps the new (the caller's clock did not observe it).
 Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
                         std::string_view id, const Json& changes, const ChangeStamp& stamp);
 
@@ -54,5 +56,11 @@ Result<LogPage> ReadChangeLog(db::Database& db, int64_t after_seq,
 
 // Binds a JSON scalar (string, integer, null) to parameter `index`.
 void BindJson(db::Statement& stmt, int index, const Json& value);
+
+// Stamps received from other replicas are persisted as a high-water mark in the same
+// transaction as the changes that carry them, so a restarted replica's clock starts above
+// every stamp it holds, its own (change_log) and the ones it merged (row versions).
+Status RecordSeenStamp(db::Database& db, HlcStamp stamp);
+Result<HlcStamp> HighestPersistedStamp(db::Database& db);
 
 }  // namespace mpp::store

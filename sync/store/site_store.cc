@@ -154,9 +154,9 @@ Status SiteStore::LoadIdentity() {
   tz_offset_minutes_ =
       tz->empty() ? 8 * 60 : IndonesianZoneOffsetMinutes((*tz)[0]["time_zone"].get<std::string>());
   // A restart never issues a stamp below one already persisted, whatever the wall clock says.
-  auto last = db_->QueryInt("SELECT COALESCE(MAX(hlc), 0) FROM change_log");
+  auto last = HighestPersistedStamp(*db_);
   if (!last) return last.error();
-  hlc_.Observe(static_cast<HlcStamp>(*last));
+  hlc_.Observe(*last);
   return {};
 }
 

@@ -58,13 +58,18 @@ Result<ApplyStats> SiteStore::ApplyPulled(const std::vector<Change>& changes, in
   if (!tx.status()) return tx.status().error();
   ApplyStats stats;
   const std::string now = NowUtc();
+  HlcStamp seen = 0;
   for (const Change& c : changes) {
     if (c.origin != kCentreOrigin) {
       return MakeError(Errc::kForbiddenRow, "a pulled change must come from the centre");
     }
     MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, c, now, stats));
-    (void)hlc_.Update(c.hlc);  // our later stamps order after what we have seen
+    // Our later stamps order after what we have seen, even when our own clock is still off
+    // (the centre's clock is the reference, so no drift bound here), and after a restart.
+    hlc_.Observe(c.hlc);
+    seen = std::max(seen, c.hlc);
   }
+  if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(*db_, seen));
   MPP_RETURN_IF_ERROR(
       RunSql(*db_, "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
              next_cursor));
@@ -101,7 +106,11 @@ Result<int64_t> SiteStore::RestampFutureChanges(HlcStamp limit) {
   if (!tx.status()) return tx.status().error();
   auto acked = db_->QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'");
   if (!acked) return acked.error();
-  auto floor = db_->Cached("SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?");
+  // The clock restarts from the largest stamp below the limit, and never below a stamp
+  // pulled from the centre (a restamped edit must still follow what it overwrote).
+  auto floor = db_->Cached(
+      "SELECT MAX((SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?1), "
+      "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'hlc_seen'))");
   if (!floor) return floor.error();
   {
     db::StatementRef s(*floor);

@@ -260,9 +260,14 @@ void FaultVfs::FailAt(int64_t n, bool persistent) {
   persistent_ = persistent;
 }
 
+bool FaultVfs::armed() const {
+  std::lock_guard lock(mu_);
+  return (fail_at_ > ops_) || (crash_at_ > ops_ && !crashed_);
+}
+
 void FaultVfs::Heal() {
   std::lock_guard lock(mu_);
-  fail_at_ = 0;
+  fail_at_ = crash_at_ = 0;
   failing_ = persistent_ = false;
 }
 

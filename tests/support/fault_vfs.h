@@ -37,7 +37,11 @@ class FaultVfs {
   // The n-th operation from now (1-based) fails with an I/O error; `persistent`: every later
   // one too, until Heal().
   void FailAt(int64_t n, bool persistent);
+  // Cancels what FailAt and CrashAt scheduled and a persistent failure (not a crash that
+  // happened: see PowerLoss).
   void Heal();
+  // Whether a failure or crash is scheduled and has not happened yet.
+  bool armed() const;
   // The n-th operation from now (1-based) crashes the "process".
   void CrashAt(int64_t n);
   bool crashed() const;

@@ -231,6 +231,52 @@ TEST_F(SyncTest, ASiteWhoseClockRanAheadOfflineRestampsAndSyncs) {
   EXPECT_LT(CentralCount("SELECT MAX(hlc) FROM row_versions") >> 16, kSyncT0 + 86'400'000);
 }
 
+// Found by the simulation (seed 310): the PC's clock ran ten years ahead while offline, then
+// someone set it right before the next sync. The centre still refuses the future stamps, and
+// the site must restamp them although its clock now looks fine.
+TEST_F(SyncTest, ASiteWhoseClockWasSetRightBeforeSyncingStillRestampsItsFutureChanges) {
+  TestSite& a = AddSite("MPP7301");
+  a.clock->Set(kSyncT0 + 10LL * 365 * 86'400'000);
+  Json app = NewApp(a);
+  a.clock->Set(kSyncT0 + 5000);  // fixed before the link came back
+  auto r = Sync(a);
+  EXPECT_FALSE(r.clock_warning);
+  EXPECT_GE(r.restamped, 1);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 1);
+  ExpectInSync(a);
+}
+
+// Found by the simulation (seed 10): a site whose clock is a minute ahead pushes a row; the
+// centre restarts and, stamping from its wall clock alone, set a column of that row with a
+// stamp below the row's own version. It kept its value; the site kept its own: they diverged.
+// A restarted replica's clock now starts above every stamp it has merged.
+TEST_F(SyncTest, ACentreRestartedAfterMergingStampsFromAFastClockStillStampsAfterThem) {
+  TestSite& a = AddSite("MPP7301");
+  a.clock->Set(kSyncT0 + 60'000);  // a minute ahead: within the bound, accepted
+  Json app = NewApp(a);
+  Sync(a);
+  api_.reset();
+  central_.reset();
+  auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
+  ASSERT_TRUE(c.ok());
+  central_ = std::move(c).value();
+  api_ = std::make_unique<central::CentralApi>(*central_, central_clock_, SchemaVersion());
+  for (auto& [_, s] : sites_) {
+    s.transport =
+        std::make_unique<LocalTransport>(*api_, std::vector<std::string>{"mpp:site:" + s.code});
+    replicator::SyncOptions o;
+    o.schema_version = SchemaVersion();
+    s.replicator = std::make_unique<replicator::Replicator>(*s.store, *s.transport, *s.clock, o);
+  }
+  auto r =
+      AsRole("mpp:role:operator", "PATCH",
+             "/api/v1/records/applications/" + app["id"].get<std::string>(), {{"fee_idr", 52000}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  Sync(a);
+  EXPECT_EQ((*a.store->GetApplication(app["id"]))["fee_idr"], 52000);
+  ExpectInSync(a);
+}
+
 TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
   TestSite& a = AddSite("MPP7301");
   Json app = NewApp(a);
