@@ -87,8 +87,16 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     if (!reply) {
       if (reply.error().code == Errc::kClockSkew && ++restamps <= 1) {
         // Our clock ran ahead while offline (and may be right again by now): follow the
-        // centre's clock, stamp the unacknowledged changes again (no one else has seen them),
-        // and resend.
+        // centre's clock, stamp the changes the centre does not hold again (no one else has
+        // seen them), and resend. What it holds (its answer to a push we never heard back
+        // from) is acknowledged first and keeps its stamps.
+        if (error.contains("acked_seq") && error["acked_seq"].is_number_integer()) {
+          const int64_t theirs = error["acked_seq"].get<int64_t>();
+          if (theirs > *acked) {
+            MPP_RETURN_IF_ERROR(store_.MarkAcked(theirs));
+            *acked = theirs;
+          }
+        }
         MPP_RETURN_IF_ERROR(store_.SetClockOffset(report.clock_offset_ms));
         const int64_t limit_ms = wall_clock_.NowMs() + report.clock_offset_ms;
         auto n = store_.RestampFutureChanges(MakeHlc(limit_ms, 0));

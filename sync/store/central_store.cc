@@ -59,6 +59,15 @@ class SqliteCentralStore final : public CentralStore {
         ++out.stats.duplicates;  // redelivered: already stored
         continue;
       }
+      // A change stamped beyond our clock + the drift bound would win every merge for years:
+      // refuse the batch and say which clock to fix. Only new changes count: the stamps of
+      // ones we already hold were accepted when they came.
+      if (!hlc_.Update(c.hlc)) {
+        return MakeError(Errc::kClockSkew,
+                         "change " + std::to_string(c.seq) + " is stamped " + HlcToString(c.hlc) +
+                             ", too far ahead of the centre's clock; set the site PC's clock "
+                             "and sync again");
+      }
       Change mine = c;
       mine.origin = site;  // from the certificate, never from the body
       MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, mine, now, out.stats));

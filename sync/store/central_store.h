@@ -38,7 +38,8 @@ class CentralStore {
   // Applies a site's batch exactly once, in one transaction: changes with seq up to the site's
   // acknowledged point are skipped as duplicates; the rest must follow on without a gap
   // (kSequenceGap, message naming the expected seq, nothing written). Every change's origin is
-  // `site`. Authorisation errors from ApplyChange refuse the whole batch.
+  // `site`. Authorisation errors from ApplyChange refuse the whole batch, and so does a new
+  // change stamped too far ahead of the centre's clock (kClockSkew).
   virtual Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
                                         const std::vector<Change>& changes, int protocol,
                                         int schema_version) = 0;

@@ -106,15 +106,17 @@ Result<int64_t> SiteStore::RestampFutureChanges(HlcStamp limit) {
   if (!tx.status()) return tx.status().error();
   auto acked = db_->QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'");
   if (!acked) return acked.error();
-  // The clock restarts from the largest stamp below the limit, and never below a stamp
-  // pulled from the centre (a restamped edit must still follow what it overwrote).
+  // The clock restarts from the largest stamp below the limit, never below a stamp the
+  // centre already holds (an acknowledged change: stamps must stay unique) nor one pulled
+  // from it (a restamped edit must still follow what it overwrote).
   auto floor = db_->Cached(
       "SELECT MAX((SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?1), "
+      "(SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE seq <= ?2), "
       "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'hlc_seen'))");
   if (!floor) return floor.error();
   {
     db::StatementRef s(*floor);
-    s->Bind(1, static_cast<int64_t>(limit));
+    s->Bind(1, static_cast<int64_t>(limit)).Bind(2, *acked);
     auto r = s->Step();
     if (!r) return r.error();
     hlc_.ResetTo(static_cast<HlcStamp>(s->ColumnInt(0)));

@@ -20,18 +20,25 @@ class LocalTransport final : public replicator::SyncTransport {
     r.peer_uris = uris_;
     sent_ += r.body.size();
     auto res = api_.Handle(r);
+    if (drop_responses_ > 0) {
+      --drop_responses_;
+      return MakeError(Errc::kInternal, "response lost (test)");
+    }
     received_ += res.body.size();
     return res;
   }
   uint64_t bytes_sent() const override { return sent_; }
   uint64_t bytes_received() const override { return received_; }
   void set_cut(bool cut) { cut_ = cut; }
+  // The next `n` requests reach the centre but their responses are lost.
+  void drop_responses(int n) { drop_responses_ = n; }
 
  private:
   central::CentralApi& api_;
   std::vector<std::string> uris_;
   uint64_t sent_ = 0, received_ = 0;
   bool cut_ = false;
+  int drop_responses_ = 0;
 };
 
 }  // namespace mpp::testing

@@ -246,6 +246,34 @@ TEST_F(SyncTest, ASiteWhoseClockWasSetRightBeforeSyncingStillRestampsItsFutureCh
   ExpectInSync(a);
 }
 
+// Found by the simulation (seed 21): changes the centre accepted from a clock a little ahead
+// are acknowledged; then the clock jumps far ahead and a new edit of the same row is refused.
+// Restamping must not go below the acknowledged stamps (it did: the edit lost at the centre
+// and won at the site), nor restamp what the centre holds but never acknowledged (its answer
+// was lost): the centre's clock_skew answer names what it holds.
+TEST_F(SyncTest, RestampingNeverGoesBelowWhatTheCentreHolds) {
+  TestSite& a = AddSite("MPP7301");
+  a.clock->Set(kSyncT0 + 100'000);  // 100 s ahead: accepted
+  Json app = NewApp(a);
+  Sync(a);
+  Json second = NewApp(a);
+  a.transport->drop_responses(1);  // stored at the centre, never acknowledged here
+  EXPECT_FALSE(a.replicator->SyncOnce().ok());
+  a.clock->Set(kSyncT0 + 600'000);  // now ten minutes ahead
+  ASSERT_TRUE(a.store->ChangeStatus(app["id"], {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->ChangeStatus(second["id"], {{"to", "verified"}}).ok());
+  auto r = Sync(a);
+  EXPECT_GE(r.restamped, 1);
+  ExpectInSync(a);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE status = 'verified'"), 2);
+  // The application the centre stored without our hearing of it kept its stamp.
+  EXPECT_EQ(
+      CentralCount("SELECT hlc FROM row_versions WHERE row_id = '" +
+                   second["id"].get<std::string>() + "'"),
+      *a.store->database_for_testing().QueryInt("SELECT hlc FROM row_versions WHERE row_id = ?",
+                                                {second["id"].get<std::string>()}));
+}
+
 // Found by the simulation (seed 10): a site whose clock is a minute ahead pushes a row; the
 // centre restarts and, stamping from its wall clock alone, set a column of that row with a
 // stamp below the row's own version. It kept its value; the site kept its own: they diverged.
