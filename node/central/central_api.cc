@@ -25,7 +25,7 @@ HttpResponse JsonReply(const HttpRequest& req, const Json& body, int status = 20
     r.body = protocol::EncodeBody(body, true);
     r.headers.emplace_back("content-encoding", "zstd");
   } else {
-    r.body = body.dump();
+    r.body = DumpJson(body);
   }
   return r;
 }
@@ -33,7 +33,7 @@ HttpResponse JsonReply(const HttpRequest& req, const Json& body, int status = 20
 HttpResponse ErrorReply(const Error& e, const Json& extra = Json::object()) {
   Json body = Json::parse(ErrorJson(e));
   for (const auto& [k, v] : extra.items()) body["error"][k] = v;
-  return {ErrcHttpStatus(e.code), "application/json", body.dump(), {}};
+  return {ErrcHttpStatus(e.code), "application/json", DumpJson(body), {}};
 }
 
 Result<int64_t> ParseInt(const std::string& s, const char* name) {

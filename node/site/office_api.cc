@@ -18,7 +18,7 @@ HttpResponse Fail(const Error& e) {
 
 HttpResponse Reply(const Result<Json>& r, int status = 200) {
   if (!r) return Fail(r.error());
-  return {status, "application/json", r->dump(), {}};
+  return {status, "application/json", DumpJson(*r), {}};
 }
 
 Result<Json> ParseBody(const HttpRequest& req) {

@@ -31,6 +31,9 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
     return MakeError(Errc::kBadJson,
                      "body is not valid JSON (byte " + std::to_string(e.byte) +
                          "): send one JSON object with Content-Type application/json");
+  } catch (const Json::exception&) {  // e.g. a number too large for a double (1e999)
+    return MakeError(Errc::kBadJson,
+                     "body holds a number out of range: send numbers a double can hold");
   }
 }
 
@@ -67,7 +70,7 @@ Result<std::string> HexDecode(std::string_view hex) {
 
 namespace mpp {
 std::string ErrorJson(const Error& error) {
-  return Json{{"error", {{"code", ErrcName(error.code)}, {"message", error.message}}}}.dump();
+  return DumpJson(Json{{"error", {{"code", ErrcName(error.code)}, {"message", error.message}}}});
 }
 }  // namespace mpp
 
@@ -80,4 +83,8 @@ std::string Sha256Hex(std::string_view data) {
   EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(md), n));
 }
+std::string DumpJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 }  // namespace mpp

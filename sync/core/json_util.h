@@ -27,6 +27,9 @@ Result<std::string> HexDecode(std::string_view hex);
 namespace mpp {
 // {"error":{"code":"<name>","message":"..."}}: the one error body every endpoint returns.
 std::string ErrorJson(const Error& error);
+// Serialises `j` compactly. A string that is not valid UTF-8 (say, a message that cut a name
+// in the middle of a character) gets U+FFFD in place of the bad bytes instead of throwing.
+std::string DumpJson(const Json& j);
 }  // namespace mpp
 
 namespace mpp {

@@ -42,7 +42,9 @@ Result<MergePolicy> MergePolicy::ParseRules(std::string_view json) {
   auto parsed = ParseJson(json);
   if (!parsed) return MakeError(Errc::kConfig, "merge rules: " + parsed.error().message);
   MergePolicy policy;
-  for (const auto& [name, rule] : parsed->items()) {
+  for (const auto& item : parsed->items()) {
+    const std::string& name = item.key();  // not a structured binding: the lambda names it
+    const Json& rule = item.value();
     if (name.starts_with("_")) continue;
     auto bad = [&](const std::string& why) {
       return MakeError(Errc::kConfig, "merge rules for '" + name + "': " + why);

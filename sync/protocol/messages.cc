@@ -129,7 +129,7 @@ Status CheckPeerVersions(int peer_protocol, int peer_schema, int my_schema) {
 }
 
 std::string EncodeBody(const Json& j, bool compress) {
-  const std::string text = j.dump();
+  const std::string text = DumpJson(j);
   return compress ? ZstdCompress(text) : text;
 }
 

@@ -89,7 +89,8 @@ Result<Json> ValidateFields(const Json& body, std::span<const FieldSpec> specs) 
   if (!body.is_object()) {
     return MakeError(Errc::kInvalidType, "the request body must be a JSON object");
   }
-  for (const auto& [key, _] : body.items()) {
+  for (const auto& item : body.items()) {
+    const std::string& key = item.key();
     const bool known =
         std::any_of(specs.begin(), specs.end(), [&](const FieldSpec& s) { return s.name == key; });
     if (!known) {

@@ -158,5 +158,19 @@ TEST_F(OfficeApiTest, ErrorMessagesNeverEchoTheNik) {
   EXPECT_EQ(r.body.find("7301019908900001"), std::string::npos);
 }
 
+// Found by fuzz_router: an unknown field name whose 64th byte falls inside a multi-byte
+// character was cut there for the message, the reply could not be serialised, and the
+// request got 500 internal_error instead of 400 unknown_field.
+TEST_F(OfficeApiTest, AnUnknownFieldNameCutInsideACharacterIsStillA400) {
+  const std::string before = Snapshot();
+  const std::string name = std::string(63, 'a') + "\xc3\xa9x";
+  auto r =
+      Call("POST", "/api/v1/applications", R"({"service_code":"DKC-KTP",")" + name + R"(":1})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  auto j = Json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], "unknown_field");
+  EXPECT_EQ(Snapshot(), before);
+}
+
 }  // namespace
 }  // namespace mpp::site

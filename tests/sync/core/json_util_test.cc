@@ -46,5 +46,13 @@ TEST(JsonUtilTest, ErrorJsonHasTheStableShape) {
   EXPECT_EQ(ErrcHttpStatus(Errc::kBodyTooLarge), 413);
 }
 
+// Found by fuzz_batch: a number beyond a double's range threw out of ParseJson, so a push
+// holding one got 500 internal_error instead of 400 bad_json.
+TEST(ParseJson, ANumberOutOfRangeIsBadJsonNotAnException) {
+  auto j = ParseJson(R"({"seq":17637130e8357})");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.error().code, Errc::kBadJson);
+}
+
 }  // namespace
 }  // namespace mpp
