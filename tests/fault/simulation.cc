@@ -39,7 +39,7 @@ int SchemaVersion() { return schema::Migrations().back().version; }
 // Fresh databases for the centre and every site, made once per process and copied per run.
 const std::string& Templates() {
   static testing::TempDir* dir = [] {
-    auto* d = new testing::TempDir();
+    auto* d = new testing::TempDir(testing::FastTempBase());
     ManualClock clock(kT0);
     SeededRandom random(1);
     auto c = store::OpenSqliteCentralStore(d->File("central.db"), clock);
@@ -554,7 +554,8 @@ class World {
 
   SimOptions o_;
   std::mt19937_64 rng_;
-  testing::TempDir dir_;
+  testing::TempDir dir_{testing::FastTempBase()};  // RAM when there is room: crashes here
+                                                   // are process crashes, the OS keeps writes
   int64_t now_ = kT0;
   ManualClock central_clock_{kT0};
   std::unique_ptr<store::CentralStore> central_;

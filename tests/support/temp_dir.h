@@ -1,13 +1,15 @@
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+// A fresh directory under `base` (default: $TMPDIR, else /tmp), removed with everything in it
+// on destruction (kept when MPP_KEEP_TMP is set, for a post-mortem).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace mpp::testing {
 
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const std::string& base = "");
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
@@ -17,6 +19,10 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A RAM-backed directory (/dev/shm) when it has `min_free_mb` free, else "" (the default).
+// For tests that write many small databases and model process crashes only.
+std::string FastTempBase(int64_t min_free_mb = 512);
 
 // The whole content of a file ("" if it cannot be read).
 std::string ReadFile(const std::string& path);
