@@ -423,6 +423,56 @@ TEST_F(SyncTest, ALinkCutMidSyncLosesNothingAndResumes) {
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 50);
 }
 
+// A cut at every message boundary of a sync (each request lost before the centre saw it, or
+// its response lost after the centre stored it), each followed by a sync that completes:
+// nothing lost, and what is re-sent is at most the one batch whose answer was lost.
+TEST_F(SyncTest, ACutAtEveryMessageBoundaryResendsAtMostOneBatch) {
+  TestSite& a = AddSite("MPP7301");
+  replicator::SyncOptions o;
+  o.schema_version = SchemaVersion();
+  o.initial_batch_bytes = o.min_batch_bytes = o.max_batch_bytes = 4096;  // many boundaries
+  a.replicator = std::make_unique<replicator::Replicator>(*a.store, *a.transport, *a.clock, o);
+  int cuts = 0, resent_batches = 0;
+  int64_t written = 0;
+  for (int index = 0;; ++index) {
+    bool landed = false;
+    for (bool after_delivery : {false, true}) {
+      for (int i = 0; i < 60; ++i) NewApp(a);
+      written += 60;
+      central_clock_.Advance(1000);
+      ASSERT_TRUE(a.store->ChangeStatus(NewApp(a)["id"], {{"to", "verified"}}).ok());
+      ++written;
+      a.transport->LoseMessage(index, after_delivery);
+      const bool ok = a.replicator->SyncOnce().ok();
+      const net::HttpRequest lost = a.transport->lost_request();
+      a.transport->LoseMessage(-1, false);
+      if (ok) continue;  // the sync had fewer messages than `index`
+      landed = true;
+      ++cuts;
+      // What the lost message carried, if it was a push that the centre stored.
+      int64_t lost_changes = 0;
+      if (after_delivery && lost.target == "/sync/v1/push") {
+        auto body = protocol::DecodeBody(lost.body, lost.Header("content-encoding"));
+        lost_changes = static_cast<int64_t>((*body)["changes"].size());
+      }
+      auto r = Sync(a);
+      // The centre skips what it holds and answers with how far that goes: only the first
+      // re-sent batch can hold duplicates, and only changes of the lost one.
+      EXPECT_LE(r.push_duplicates, lost_changes)
+          << "cut at message " << index << (after_delivery ? " after" : " before")
+          << " delivery re-sent more than the lost batch";
+      EXPECT_EQ(r.push_duplicates > 0, lost_changes > 0);
+      resent_batches += r.push_duplicates > 0;
+      ExpectInSync(a);
+      EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), written);
+    }
+    if (!landed) break;
+  }
+  EXPECT_GT(cuts, 10);
+  std::printf("cuts at every message boundary: %d cuts, %d batches re-sent, 0 lost\n", cuts,
+              resent_batches);
+}
+
 // Random work at 2-4 sites and the centre, synced in random orders: every site's data equals
 // the centre's copy of it at the end. Real SQLite, real API, fewer seeds than the pure test.
 TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
