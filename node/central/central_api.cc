@@ -61,12 +61,23 @@ Peer PeerFromUris(const std::vector<std::string>& uris) {
   return {Role::kNone, "", uris.empty() ? "anonymous" : uris.front()};
 }
 
+void CentralApi::LimitRate(double per_second, double burst) {
+  limiter_ = std::make_unique<RateLimiter>(clock_, per_second, burst);
+}
+
 HttpResponse CentralApi::Handle(const HttpRequest& req) {
   const auto start = std::chrono::steady_clock::now();
   const Peer peer = PeerFromUris(req.peer_uris);
   HttpResponse res;
   try {
-    res = Route(req, peer);
+    if (const int64_t wait = limiter_ ? limiter_->Take(peer.name) : 0; wait > 0) {
+      res = ErrorReply(MakeError(Errc::kRateLimited, "too many requests from " + peer.name +
+                                                         "; wait " + std::to_string(wait) +
+                                                         " s and try again"));
+      res.headers.emplace_back("retry-after", std::to_string(wait));
+    } else {
+      res = Route(req, peer);
+    }
   } catch (const std::exception& e) {
     Log(LogLevel::kError, "handler_exception", {{"what", e.what()}});
     res = ErrorReply(MakeError(Errc::kInternal, "internal error; nothing was stored"));

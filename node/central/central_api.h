@@ -4,9 +4,11 @@
 // client certificate only (HttpRequest::peer_uris), never from the request body.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "node/central/rate_limiter.h"
 #include "sync/core/clock.h"
 #include "sync/net/http_types.h"
 #include "sync/store/central_store.h"
@@ -29,6 +31,9 @@ class CentralApi {
       : store_(store), clock_(clock), schema_version_(schema_version) {}
   // Never throws. Thread-safe.
   net::HttpResponse Handle(const net::HttpRequest& request);
+  // From now on each certificate may make `per_second` requests a second (`burst` at once);
+  // beyond that: 429 rate_limited with Retry-After. Call before serving.
+  void LimitRate(double per_second, double burst);
 
  private:
   net::HttpResponse Route(const net::HttpRequest& request, const Peer& peer);
@@ -39,6 +44,7 @@ class CentralApi {
   store::CentralStore& store_;
   Clock& clock_;
   const int schema_version_;
+  std::unique_ptr<RateLimiter> limiter_;  // null: no limit
 };
 
 }  // namespace mpp::central

@@ -2,7 +2,7 @@
 // certificate from the ministry CA naming its site or role.
 //
 //   mpp-central --data DIR --listen HOST:PORT --cert FILE --key FILE --ca FILE [--crl FILE]
-//               [--config FILE] [--log-level LEVEL] [--workers N]
+//               [--config FILE] [--log-level LEVEL] [--workers N] [--rate-limit N] [--timeout S]
 //
 // Prints "listening HOST:PORT" on stdout once it accepts connections. SIGINT/SIGTERM stop it.
 #include <cstdio>
@@ -23,10 +23,15 @@ namespace {
 constexpr const char* kUsage =
     "usage: mpp-central --data DIR --listen HOST:PORT --cert FILE --key FILE --ca FILE\n"
     "                   [--crl FILE] [--config FILE] [--log-level LEVEL] [--workers N]\n"
+    "                   [--rate-limit N] [--timeout S]\n"
     "  --data DIR     holds central.db (created on first start)\n"
     "  --cert/--key   the centre's server certificate and key (PEM)\n"
     "  --ca           the ministry CA that signs site, ministry and operator certificates\n"
     "  --crl          the CA's CRL; re-read when it changes, revoked clients are refused\n"
+    "  --rate-limit N requests a second each certificate may make (bursts of 2N); beyond:\n"
+    "                 429 rate_limited with Retry-After. Default 50; 0 turns it off\n"
+    "  --timeout S    a connection that takes longer than S seconds (default 30) to finish\n"
+    "                 its TLS handshake or to send a request is dropped (slow-drip clients)\n"
     "  --config FILE  JSON object with the same keys (data, listen, cert, key, ca, crl, ...)\n";
 
 int Usage(const std::string& problem) {
@@ -35,8 +40,9 @@ int Usage(const std::string& problem) {
 }
 
 int Run(int argc, char** argv) {
-  auto opt = mpp::cli::ParseOptions(
-      argc, argv, {"data", "listen", "cert", "key", "ca", "crl", "log-level", "workers"});
+  auto opt = mpp::cli::ParseOptions(argc, argv,
+                                    {"data", "listen", "cert", "key", "ca", "crl", "log-level",
+                                     "workers", "rate-limit", "timeout"});
   if (!opt) return Usage(opt.error().message);
   if (opt->count("help")) {
     std::cout << kUsage;
@@ -53,6 +59,10 @@ int Run(int argc, char** argv) {
   }
   const int workers = opt->count("workers") ? std::atoi(opt->at("workers").c_str()) : 4;
   if (workers < 1 || workers > 64) return Usage("--workers must be 1 to 64");
+  const double rate = opt->count("rate-limit") ? std::atof(opt->at("rate-limit").c_str()) : 50;
+  if (rate < 0 || rate > 100000) return Usage("--rate-limit must be 0 to 100000");
+  const int timeout = opt->count("timeout") ? std::atoi(opt->at("timeout").c_str()) : 30;
+  if (timeout < 1 || timeout > 3600) return Usage("--timeout must be 1 to 3600 seconds");
 
   mpp::cli::BlockStopSignals();
   std::error_code ec;
@@ -66,10 +76,12 @@ int Run(int argc, char** argv) {
     return 1;
   }
   mpp::central::CentralApi api(**store, clock, mpp::schema::Migrations().back().version);
+  api.LimitRate(rate, 2 * rate);
   mpp::net::HttpServerOptions options;
   options.host = listen->first;
   options.port = listen->second;
   options.worker_threads = workers;
+  options.timeout = std::chrono::seconds(timeout);
   options.body_limit = mpp::protocol::kMaxSyncBody;
   options.tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
                                           opt->count("crl") ? opt->at("crl") : ""};

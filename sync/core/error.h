@@ -23,6 +23,7 @@ enum class Errc : int {
   kMethodNotAllowed = 1009,      // the route exists, the method does not
   kBadCursor = 1010,             // a pagination cursor we did not issue
   kUnsupportedMediaType = 1011,  // a body that is not application/json
+  kRateLimited = 1012,           // too many requests from this certificate; see Retry-After
   // Domain rules (2xxx): well-formed, but not allowed now.
   kUnknownService = 2001,      // service code not in the catalogue
   kInactiveService = 2002,     // service exists but is not offered any more

@@ -473,6 +473,41 @@ TEST_F(SyncTest, ACutAtEveryMessageBoundaryResendsAtMostOneBatch) {
               resent_batches);
 }
 
+// A certificate that floods the centre is slowed down with 429 rate_limited and Retry-After;
+// another site is not.
+TEST_F(SyncTest, AFloodingSiteIsRateLimitedAndOtherSitesAreNot) {
+  api_->LimitRate(5, 10);
+  TestSite& a = AddSite("MPP7301");
+  TestSite& b = AddSite("MPP7302");
+  int limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 30; ++i) {
+    net::HttpRequest r;
+    r.method = "GET";
+    r.target = "/sync/v1/pull?after=0";
+    r.headers = {{protocol::kHeaderProtocol, "1"},
+                 {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
+    auto res = a.transport->Send(r);
+    ASSERT_TRUE(res.ok());
+    if (res->status == 429) {
+      ++limited;
+      retry_after = res->Header("retry-after");
+      EXPECT_EQ(Json::parse(res->body)["error"]["code"], "rate_limited");
+    }
+  }
+  EXPECT_EQ(limited, 20);  // a burst of 10, then nothing until the clock moves
+  EXPECT_EQ(retry_after, "1");
+  NewApp(b);
+  Sync(b);  // the other site is not slowed down
+  auto blocked = a.replicator->SyncOnce();
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, Errc::kRateLimited);
+  central_clock_.Advance(2000);  // ten more tokens
+  NewApp(a);
+  Sync(a);
+  ExpectInSync(a);
+}
+
 // Random work at 2-4 sites and the centre, synced in random orders: every site's data equals
 // the centre's copy of it at the end. Real SQLite, real API, fewer seeds than the pure test.
 TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
