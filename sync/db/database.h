@@ -1,4 +1,5 @@
-// The one thin RAII layer over SQLite; no other file includes sqlite3.h.
+// The one thin RAII layer over SQLite; no other product file includes sqlite3.h (the test-only
+// fault VFS, tests/support/fault_vfs.cc, is the one other).
 //
 // Database owns a connection; Statement a prepared statement; Transaction a BEGIN IMMEDIATE
 // that rolls back in its destructor unless committed. Transactions do not nest: a second
