@@ -12,8 +12,10 @@ namespace mpp::ctl {
 
 class HttpsTransport final : public replicator::SyncTransport {
  public:
-  HttpsTransport(const std::string& host, uint16_t port, const net::TlsClientConfig& tls)
-      : client_(host, port, std::chrono::seconds(120), tls) {}
+  // `timeout`: a request that gets no answer for this long fails (a stalled link).
+  HttpsTransport(const std::string& host, uint16_t port, const net::TlsClientConfig& tls,
+                 std::chrono::seconds timeout = std::chrono::seconds(120))
+      : client_(host, port, timeout, tls) {}
   Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
     return client_.Send(request);
   }

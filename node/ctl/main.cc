@@ -36,9 +36,10 @@ constexpr const char* kUsage =
     "      matching key; without it a random key is made, which is fit only for a demo)\n"
     "  mppctl --data DIR status [--json]\n"
     "      what this site holds and how much is waiting to sync (works with mpp-node running)\n"
-    "  mppctl --data DIR sync [--json]\n"
+    "  mppctl --data DIR sync [--json] [--timeout S]\n"
     "      push this site's pending changes to the centre and pull what is new (progress on\n"
-    "      stderr; prints what moved)\n"
+    "      stderr; prints what moved). A request unanswered for S seconds (default 120) fails\n"
+    "      the sync: the link stalled; what was acknowledged stays acknowledged\n"
     "  mppctl --data DIR verify\n"
     "      compare this site's data with the centre's copy, table by table\n"
     "  mppctl --data DIR conflicts\n"
@@ -143,9 +144,14 @@ mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession&
   if (!store) return store.error();
   s.store = std::move(store).value();
   s.central = settings->first;
+  const int timeout = opt.count("timeout") ? std::atoi(opt.at("timeout").c_str()) : 120;
+  if (timeout < 1 || timeout > 3600) {
+    return mpp::MakeError(mpp::Errc::kConfig, "--timeout must be 1 to 3600 seconds");
+  }
   s.transport = std::make_unique<mpp::ctl::HttpsTransport>(
       settings->first.substr(0, colon),
-      static_cast<uint16_t>(std::atoi(settings->first.c_str() + colon + 1)), settings->second);
+      static_cast<uint16_t>(std::atoi(settings->first.c_str() + colon + 1)), settings->second,
+      std::chrono::seconds(timeout));
   mpp::replicator::SyncOptions options;
   options.schema_version = mpp::schema::Migrations().back().version;
   s.replicator =

@@ -44,16 +44,30 @@ struct HttpClient::Impl {
     }
   }
 
+  // Every network step is asynchronous and run to completion here, so that the tcp_stream's
+  // deadline applies: Beast's timeouts do not cover synchronous operations, and a link that
+  // stalls with the connection open (a satellite link gone quiet) would hang a sync until
+  // TCP gave up, hours later.
+  beast::error_code Run() {
+    ioc.restart();
+    ioc.run();
+    return step_error;
+  }
+  auto Done() {
+    return [this](beast::error_code ec, auto&&...) { step_error = ec; };
+  }
+
   beast::error_code Connect() {
     beast::error_code ec;
     tcp::resolver resolver(ioc);
     auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec) return ec;
     stream.emplace(ioc, ctx);
-    beast::get_lowest_layer(*stream).expires_after(timeout);
-    beast::get_lowest_layer(*stream).connect(results, ec);
-    if (ec) return ec;
-    beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true), ec);
+    auto& lowest = beast::get_lowest_layer(*stream);
+    lowest.expires_after(timeout);
+    lowest.async_connect(results, Done());
+    if ((ec = Run())) return ec;
+    lowest.socket().set_option(tcp::no_delay(true), ec);
     if (tls) {
       SSL* ssl = stream->native_handle();
       SSL_set_tlsext_host_name(ssl, host.c_str());
@@ -61,8 +75,9 @@ struct HttpClient::Impl {
         SSL_set_session(ssl, saved);
         SSL_SESSION_free(saved);
       }
-      stream->handshake(ssl::stream_base::client, ec);
-      if (ec) return ec;
+      lowest.expires_after(timeout);
+      stream->async_handshake(ssl::stream_base::client, Done());
+      if ((ec = Run())) return ec;
       session_saved = false;
     }
     connected = true;
@@ -73,17 +88,24 @@ struct HttpClient::Impl {
   beast::error_code Exchange(S& s, const http::request<http::string_body>& req,
                              http::response<http::string_body>& res) {
     beast::error_code ec;
-    sent += http::write(s, req, ec);
-    if (ec) return ec;
+    http::async_write(s, req, [this](beast::error_code e, size_t n) {
+      step_error = e;
+      sent += n;
+    });
+    if ((ec = Run())) return ec;
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(256ull * 1024 * 1024);
-    received += http::read(s, buffer, parser, ec);
-    if (ec) return ec;
+    http::async_read(s, buffer, parser, [this](beast::error_code e, size_t n) {
+      step_error = e;
+      received += n;
+    });
+    if ((ec = Run())) return ec;
     res = parser.release();
     return ec;
   }
 
+  // One request and its response within `timeout` (the deadline covers both).
   beast::error_code RoundTrip(const http::request<http::string_body>& req,
                               http::response<http::string_body>& res) {
     beast::error_code ec;
@@ -145,6 +167,7 @@ struct HttpClient::Impl {
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
   bool connected = false;
   bool session_saved = false;
+  beast::error_code step_error;  // of the last asynchronous step Run() completed
   uint64_t sent = 0, received = 0;
 };
 

@@ -20,7 +20,8 @@ namespace mpp::net {
 class HttpClient {
  public:
   // With `tls`, connects over TLS, presents the certificate and checks the server's against
-  // the CA and `host`.
+  // the CA and `host`. `timeout` bounds connecting (with the handshake) and each request with
+  // its response: a link that stalls fails the call after it, even with the connection open.
   HttpClient(std::string host, uint16_t port,
              std::chrono::seconds timeout = std::chrono::seconds(30),
              std::optional<TlsClientConfig> tls = std::nullopt);

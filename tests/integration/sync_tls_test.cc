@@ -321,6 +321,34 @@ TEST_F(SyncTlsTest, ACutAtRandomByteOffsetsResendsAtMostOneBatch) {
       static_cast<long long>(total), trials - 1, cuts, resent);
 }
 
+// A link that stalls (nothing more gets through, the connection stays open) fails the sync
+// after its timeout instead of hanging; the next sync completes and nothing is lost.
+TEST_F(SyncTlsTest, AStalledLinkFailsTheSyncAfterItsTimeoutAndLosesNothing) {
+  const std::string data = InitSite("MPP7301");
+  WithStore(data, [](store::SiteStore& s) {
+    for (int i = 0; i < 600; ++i) {
+      ASSERT_TRUE(s.CreateApplication({{"service_code", "DKC-KK"}}).ok());
+    }
+  });
+  testing::LinkProxy proxy(port_, {.bits_per_second = 4'000'000, .stall_after_bytes = 20'000});
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string out;
+  EXPECT_NE(RunCommand({MPP_CTL_BIN, "--data", data, "sync", "--timeout", "2", "--central",
+                        "127.0.0.1:" + std::to_string(proxy.port())},
+                       &out),
+            0)
+      << out;
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(waited, 10) << "the stalled sync did not give up";
+  Ctl({"--data", data, "sync"});
+  Ctl({"--data", data, "verify"});
+  auto db = db::Database::Open(dir_.File("central") + "/central.db", {.create = false});
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM applications"), 600);
+  std::printf("stalled link: the sync gave up after %.1f s (timeout 2 s); next sync complete\n",
+              waited);
+}
+
 TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
   InitSite("MPP7301");
   std::string out;

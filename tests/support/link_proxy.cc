@@ -42,12 +42,13 @@ class Pump : public std::enable_shared_from_this<Pump> {
  public:
   // Keeps `conn` alive while it has work pending.
   Pump(std::shared_ptr<Connection> conn, bool upward, const LinkProfile& p,
-       std::atomic<uint64_t>& counter)
+       std::atomic<uint64_t>& counter, std::atomic<uint64_t>& other_direction)
       : conn_(std::move(conn)),
         from_(upward ? conn_->client : conn_->server),
         to_(upward ? conn_->server : conn_->client),
         profile_(p),
         counter_(counter),
+        other_(other_direction),
         timer_(from_.get_executor()) {}
 
   void Start() { Read(); }
@@ -84,6 +85,10 @@ class Pump : public std::enable_shared_from_this<Pump> {
     timer_.expires_at(queue_.front().deliver_at);
     timer_.async_wait([self = shared_from_this()](auto ec) {
       if (ec) return;
+      const int64_t stall = self->profile_.stall_after_bytes;
+      if (stall > 0 && static_cast<int64_t>(self->counter_ + self->other_) >= stall) {
+        return;  // stalled: nothing more is delivered, the connection stays open
+      }
       asio::async_write(self->to_, asio::buffer(self->queue_.front().data),
                         [self](auto wec, size_t n) {
                           if (wec) return self->Close();
@@ -106,6 +111,7 @@ class Pump : public std::enable_shared_from_this<Pump> {
   tcp::socket& to_;
   const LinkProfile& profile_;
   std::atomic<uint64_t>& counter_;
+  std::atomic<uint64_t>& other_;
   asio::steady_timer timer_;
   std::vector<char> buf_;
   std::deque<Chunk> queue_;
@@ -135,8 +141,8 @@ struct LinkProxy::Impl {
         c->client.set_option(tcp::no_delay(true), cec);
         c->server.set_option(tcp::no_delay(true), cec);
         connections.push_back(c);
-        std::make_shared<Pump>(c, true, profile, up_bytes)->Start();
-        std::make_shared<Pump>(c, false, profile, down_bytes)->Start();
+        std::make_shared<Pump>(c, true, profile, up_bytes, down_bytes)->Start();
+        std::make_shared<Pump>(c, false, profile, down_bytes, up_bytes)->Start();
       }
       Accept();
     });
