@@ -67,7 +67,13 @@ Result<MergePolicy> MergePolicy::ParseRules(std::string_view json) {
       t.state_machine_group = sm->value("group", "");
       if (!t.groups.count(t.state_machine_group)) return bad("state_machine group is not a group");
       if (auto ranks = sm->find("ranks"); ranks != sm->end()) {
-        for (const auto& [state, rank] : ranks->items()) t.ranks[state] = rank.get<int>();
+        for (const auto& [state, rank] : ranks->items()) {
+          // Whole numbers only: a float beyond int would make the conversion undefined.
+          if (!rank.is_number_integer() || rank.get<int64_t>() < 0 || rank.get<int64_t>() > 1000) {
+            return bad("state_machine ranks must be whole numbers from 0 to 1000");
+          }
+          t.ranks[state] = static_cast<int>(rank.get<int64_t>());
+        }
       }
     }
     policy.tables_.emplace(name, std::move(t));

@@ -50,6 +50,12 @@ TEST(MergePolicyTest, ParsesTheShippedRules) {
   EXPECT_TRUE(p->Find("services")->centre_owned);
   EXPECT_FALSE(MergePolicy::Parse(R"({"t":{"owner":"nobody"}})").ok());
   EXPECT_FALSE(MergePolicy::Parse(R"({"t":{"owner":"site","centre_writes":7}})").ok());
+  // Found by fuzz_merge (UBSan): a rank beyond int was converted with undefined behaviour.
+  for (const char* rank : {"7.77778e+70", "1.5", "-1", "\"2\""}) {
+    auto bad = MergePolicy::Parse(std::string(R"({"t":{"owner":"site","groups":{"s":["s"]},)") +
+                                R"("state_machine":{"group":"s","ranks":{"a":)" + rank + "}}}}");
+    EXPECT_FALSE(bad.ok()) << rank;
+  }
 }
 
 // Property: replicas that receive the same set of changes, in any order and with any
