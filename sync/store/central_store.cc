@@ -210,7 +210,6 @@ class SqliteCentralStore final : public CentralStore {
         {"clock", {{"now", FormatUtcMillis(clock_.NowMs())}, {"hlc", HlcToString(hlc_.Last())}}}};
   }
 
-  Result<HlcStamp> ObserveStamp(HlcStamp stamp) override { return hlc_.Update(stamp); }
   HlcStamp NowStamp() override { return hlc_.Now(); }
 
  private:

@@ -59,8 +59,8 @@ class CentralStore {
   virtual Result<Json> AuditLog(int limit) = 0;
   // Per site: acknowledged seq, last push, rows held.
   virtual Result<Json> Summary() = 0;
-  // The centre's HLC: merges a stamp seen in a push (kClockSkew if too far ahead).
-  virtual Result<HlcStamp> ObserveStamp(HlcStamp stamp) = 0;
+  // The centre's HLC, for the stamp on every response. (Stamps in a push are merged, and
+  // checked against the drift bound, by ApplyPush.)
   virtual HlcStamp NowStamp() = 0;
 };
 

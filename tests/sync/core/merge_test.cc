@@ -53,7 +53,7 @@ TEST(MergePolicyTest, ParsesTheShippedRules) {
   // Found by fuzz_merge (UBSan): a rank beyond int was converted with undefined behaviour.
   for (const char* rank : {"7.77778e+70", "1.5", "-1", "\"2\""}) {
     auto bad = MergePolicy::Parse(std::string(R"({"t":{"owner":"site","groups":{"s":["s"]},)") +
-                                R"("state_machine":{"group":"s","ranks":{"a":)" + rank + "}}}}");
+                                  R"("state_machine":{"group":"s","ranks":{"a":)" + rank + "}}}}");
     EXPECT_FALSE(bad.ok()) << rank;
   }
 }
