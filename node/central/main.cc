@@ -86,7 +86,7 @@ int Run(int argc, char** argv) {
   options.tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
                                           opt->count("crl") ? opt->at("crl") : ""};
   return mpp::cli::ServeUntilSignalled(
-      options, [&api](const mpp::net::HttpRequest& r) { return api.Handle(r); }, "mpp-central");
+      options, [&api](const mpp::http::Request& r) { return api.Handle(r); }, "mpp-central");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ void BlockStopSignals() {
   pthread_sigmask(SIG_BLOCK, &s, nullptr);
 }
 
-int ServeUntilSignalled(const net::HttpServerOptions& options, net::HttpHandler handler,
+int ServeUntilSignalled(const net::HttpServerOptions& options, http::Handler handler,
                         const std::string& what) {
   auto server = net::HttpServer::Start(options, std::move(handler));
   if (!server) {

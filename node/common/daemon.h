@@ -11,7 +11,7 @@ void BlockStopSignals();
 // Starts `handler` on `options`, prints "listening HOST:PORT" on stdout (the real port when 0
 // was asked), logs `started` with `fields`, waits for SIGINT/SIGTERM, stops gracefully.
 // Returns the exit code: 0, or 1 if the server could not start.
-int ServeUntilSignalled(const net::HttpServerOptions& options, net::HttpHandler handler,
+int ServeUntilSignalled(const net::HttpServerOptions& options, http::Handler handler,
                         const std::string& what);
 
 }  // namespace mpp::cli

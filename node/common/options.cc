@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/log.h"
 
 namespace mpp::cli {

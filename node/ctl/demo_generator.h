@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 
 namespace mpp::demo {
 

@@ -16,7 +16,7 @@ class HttpsTransport final : public replicator::SyncTransport {
   HttpsTransport(const std::string& host, uint16_t port, const net::TlsClientConfig& tls,
                  std::chrono::seconds timeout = std::chrono::seconds(120))
       : client_(host, port, timeout, tls) {}
-  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
+  Result<http::Response> Send(const http::Request& request) override {
     return client_.Send(request);
   }
   uint64_t bytes_sent() const override { return client_.bytes_sent(); }

@@ -23,7 +23,7 @@
 #include "node/ctl/demo_generator.h"
 #include "node/ctl/https_transport.h"
 #include "schema/migrations.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/net/http_client.h"
 #include "sync/store/site_store.h"
 
@@ -155,7 +155,7 @@ mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession&
   mpp::replicator::SyncOptions options;
   options.schema_version = mpp::schema::Migrations().back().version;
   s.replicator =
-      std::make_unique<mpp::replicator::Replicator>(*s.store, *s.transport, s.clock, options);
+      std::make_unique<mpp::replicator::Replicator>(s.store->replica(), *s.transport, s.clock, options);
   return {};
 }
 
@@ -163,7 +163,7 @@ int Sync(const std::map<std::string, std::string>& opt) {
   if (!opt.count("data")) return Usage("sync needs --data");
   SyncSession s;
   if (auto st = OpenSync(opt, s); !st) return Fail(st.error());
-  auto pending = s.store->StatusSummary();
+  auto pending = s.store->office().StatusSummary();
   const int64_t total = pending ? (*pending)["pending_changes"].get<int64_t>() : -1;
   const bool tty = isatty(STDERR_FILENO);
   auto progress = [&](const mpp::replicator::SyncProgress& p) {
@@ -245,7 +245,7 @@ int Conflicts(const std::map<std::string, std::string>& opt) {
   mpp::CryptoRandom random;
   auto store = mpp::store::SiteStore::Open(opt.at("data") + "/site.db", clock, random);
   if (!store) return Fail(store.error());
-  auto c = (*store)->ListConflicts(std::nullopt);
+  auto c = (*store)->office().ListConflicts(std::nullopt);
   if (!c) return Fail(c.error());
   if ((*c)["items"].empty()) std::printf("no conflicts\n");
   for (const auto& i : (*c)["items"]) {
@@ -265,7 +265,7 @@ int Status(const std::map<std::string, std::string>& opt) {
   mpp::CryptoRandom random;
   auto store = mpp::store::SiteStore::Open(opt.at("data") + "/site.db", clock, random);
   if (!store) return Fail(store.error());
-  auto s = (*store)->StatusSummary();
+  auto s = (*store)->office().StatusSummary();
   if (!s) return Fail(s.error());
   if (opt.count("json")) {
     std::cout << s->dump(2) << "\n";

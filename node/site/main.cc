@@ -57,13 +57,13 @@ int Run(int argc, char** argv) {
               {"message", store.error().message}});
     return 1;
   }
-  mpp::site::OfficeApi api(**store);
+  mpp::site::OfficeApi api((*store)->office());
   mpp::net::HttpServerOptions options;
   options.host = listen->first;
   options.port = listen->second;
   options.worker_threads = workers;
   return mpp::cli::ServeUntilSignalled(
-      options, [&api](const mpp::net::HttpRequest& r) { return api.Handle(r); },
+      options, [&api](const mpp::http::Request& r) { return api.Handle(r); },
       "mpp-node site=" + (*store)->site_code());
 }
 

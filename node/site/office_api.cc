@@ -5,23 +5,19 @@
 
 #include "sync/core/log.h"
 #include "sync/core/url.h"
+#include "sync/http/reply.h"
 
 namespace mpp::site {
 namespace {
 
-using net::HttpRequest;
-using net::HttpResponse;
+using http::Request;
+using http::Response;
 
-HttpResponse Fail(const Error& e) {
-  return {ErrcHttpStatus(e.code), "application/json", ErrorJson(e), {}};
-}
+Response Fail(const Error& e) { return http::ErrorResponse(e); }
 
-HttpResponse Reply(const Result<Json>& r, int status = 200) {
-  if (!r) return Fail(r.error());
-  return {status, "application/json", DumpJson(*r), {}};
-}
+Response Reply(const Result<Json>& r, int status = 200) { return http::JsonResponse(r, status); }
 
-Result<Json> ParseBody(const HttpRequest& req) {
+Result<Json> ParseBody(const Request& req) {
   const std::string_view ct = req.content_type;
   if (!ct.empty() && ct.substr(0, 16) != "application/json") {
     return MakeError(Errc::kUnsupportedMediaType,
@@ -61,27 +57,20 @@ Result<store::ListQuery> ParseListQuery(const std::map<std::string, std::string>
   return out;
 }
 
-Error MethodNotAllowed(const HttpRequest& req, const char* allowed) {
+Error MethodNotAllowed(const Request& req, const char* allowed) {
   return MakeError(Errc::kMethodNotAllowed, req.method + " is not allowed here; use " + allowed);
 }
 
 }  // namespace
 
-HttpResponse OfficeApi::Handle(const HttpRequest& req) {
+Response OfficeApi::Handle(const Request& req) {
   const auto start = std::chrono::steady_clock::now();
-  HttpResponse res;
-  try {
-    res = Route(req);
-  } catch (const std::exception& e) {
-    // A bug, not bad input: answer 500 and keep serving. The message is ours, never the body.
-    Log(LogLevel::kError, "handler_exception", {{"what", e.what()}});
-    res = Fail(MakeError(Errc::kInternal, "internal error; the request was not saved"));
-  }
+  const Response res = http::Guard([&] { return Route(req); }, "the request was not saved");
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
   // The path only: ids are UUIDs; query strings and bodies may hold personal data.
-  const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
+  const std::string_view path = req.Path();
   Log(res.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "http",
       {{"method", req.method},
        {"path", std::string(path.substr(0, 200))},
@@ -90,7 +79,7 @@ HttpResponse OfficeApi::Handle(const HttpRequest& req) {
   return res;
 }
 
-HttpResponse OfficeApi::Route(const HttpRequest& req) {
+Response OfficeApi::Route(const Request& req) {
   auto target = ParseTarget(req.target);
   if (!target) return Fail(target.error());
   const auto& seg = target->segments;

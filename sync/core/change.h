@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sync/core/hlc.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/result.h"
 
 namespace mpp {

@@ -14,11 +14,15 @@ class Clock {
   virtual ~Clock() = default;
   // Wall-clock time in milliseconds since the Unix epoch. May jump backwards.
   virtual int64_t NowMs() = 0;
+  // For measuring how long something took: microseconds from an arbitrary origin, never
+  // going backwards.
+  virtual int64_t SteadyMicros() = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   int64_t NowMs() override;
+  int64_t SteadyMicros() override;
 };
 
 // A clock that tests set by hand.
@@ -26,11 +30,20 @@ class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t now_ms) : now_ms_(now_ms) {}
   int64_t NowMs() override { return now_ms_.load(); }
-  void Set(int64_t now_ms) { now_ms_.store(now_ms); }
-  void Advance(int64_t delta_ms) { now_ms_.fetch_add(delta_ms); }
+  // Moves only when the test advances it (Set backwards does not move it back).
+  int64_t SteadyMicros() override { return steady_us_.load(); }
+  void Set(int64_t now_ms) {
+    const int64_t delta = now_ms - now_ms_.exchange(now_ms);
+    if (delta > 0) steady_us_.fetch_add(delta * 1000);
+  }
+  void Advance(int64_t delta_ms) {
+    now_ms_.fetch_add(delta_ms);
+    if (delta_ms > 0) steady_us_.fetch_add(delta_ms * 1000);
+  }
 
  private:
   std::atomic<int64_t> now_ms_;
+  std::atomic<int64_t> steady_us_{0};
 };
 
 // The wall clock corrected by an offset measured against the centre's clock at the last sync,
@@ -39,6 +52,7 @@ class OffsetClock final : public Clock {
  public:
   explicit OffsetClock(Clock& base) : base_(base) {}
   int64_t NowMs() override { return base_.NowMs() + offset_ms_.load(); }
+  int64_t SteadyMicros() override { return base_.SteadyMicros(); }
   void SetOffset(int64_t offset_ms) { offset_ms_.store(offset_ms); }
   int64_t offset() const { return offset_ms_.load(); }
 

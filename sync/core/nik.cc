@@ -2,7 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include "sync/core/json_util.h"
+#include "sync/core/hex.h"
+#include "sync/core/json.h"
 
 namespace mpp {
 

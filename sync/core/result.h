@@ -62,3 +62,14 @@ inline Error MakeError(Errc code, std::string message) { return Error{code, std:
     auto mpp_status_ = (expr);                         \
     if (!mpp_status_.ok()) return mpp_status_.error(); \
   } while (false)
+
+#define MPP_CONCAT_INNER_(a, b) a##b
+#define MPP_CONCAT_(a, b) MPP_CONCAT_INNER_(a, b)
+// `MPP_ASSIGN_OR_RETURN(auto x, Call());`: declares (or assigns) `x` from the value of a
+// Result, or returns its error from the enclosing function.
+#define MPP_ASSIGN_OR_RETURN(lhs, expr) \
+  MPP_ASSIGN_OR_RETURN_IMPL_(MPP_CONCAT_(mpp_result_, __LINE__), lhs, expr)
+#define MPP_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                               \
+  if (!tmp.ok()) return tmp.error();               \
+  lhs = std::move(tmp).value()

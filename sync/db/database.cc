@@ -25,24 +25,31 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
-Statement& Statement::Bind(int index, int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+Statement& Statement::Check(int rc, int index) {
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) {
+    bind_rc_ = rc;
+    bind_index_ = index;
+  }
   return *this;
+}
+Statement& Statement::Bind(int index, int64_t value) {
+  return Check(sqlite3_bind_int64(stmt_, index, value), index);
 }
 Statement& Statement::Bind(int index, double value) {
-  sqlite3_bind_double(stmt_, index, value);
-  return *this;
+  return Check(sqlite3_bind_double(stmt_, index, value), index);
 }
 Statement& Statement::Bind(int index, std::string_view value) {
-  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  return *this;
+  return Check(
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+      index);
 }
-Statement& Statement::BindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
-  return *this;
-}
+Statement& Statement::BindNull(int index) { return Check(sqlite3_bind_null(stmt_, index), index); }
 
 Result<bool> Statement::Step() {
+  if (bind_rc_ != SQLITE_OK) {
+    return SqliteError(nullptr, bind_rc_,
+                       "SQLite bind of parameter " + std::to_string(bind_index_) + " failed");
+  }
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -88,6 +95,8 @@ Json Statement::ColumnJson(int column) const {
 }
 
 void Statement::Reset() {
+  bind_rc_ = SQLITE_OK;
+  bind_index_ = 0;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
@@ -106,7 +115,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
     sqlite3_close(raw);
     return e;
   }
-  std::unique_ptr<Database> db(new Database(raw, path));
+  auto db = std::make_unique<Database>(Database::Key{}, raw, path);
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   const char* sync = options.durability == Durability::kFull ? "FULL" : "NORMAL";
@@ -138,7 +147,7 @@ Result<std::unique_ptr<Statement>> Database::Prepare(std::string_view sql) {
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "cannot prepare statement");
-  return std::unique_ptr<Statement>(new Statement(db_, stmt));
+  return std::make_unique<Statement>(Statement::Key{}, db_, stmt);
 }
 
 Result<Statement*> Database::Cached(std::string_view sql) {

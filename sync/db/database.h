@@ -18,7 +18,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/result.h"
 
 struct sqlite3;
@@ -28,11 +28,17 @@ namespace mpp::db {
 
 class Statement {
  public:
+  // Made only by Database::Prepare (the key is private to it).
+  struct Key {
+    explicit Key() = default;
+  };
+  Statement(Key, sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Parameters are 1-based, as in SQLite. Text is copied.
+  // Parameters are 1-based, as in SQLite. Text is copied. A failed bind (an index out of
+  // range, out of memory) is kept and returned by the next Step() or Run().
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, int64_t{value}); }
   Statement& Bind(int index, double value);
@@ -68,9 +74,11 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement& Check(int rc, int index);
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  int bind_rc_ = 0;      // the first failed bind's code, 0 when every bind succeeded
+  int bind_index_ = 0;   // and its parameter
 };
 
 // A cached statement borrowed from a Database; resets itself when it goes out of scope.
@@ -130,7 +138,14 @@ class Database {
   const std::string& path() const { return path_; }
 
  private:
-  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  struct Key {
+    explicit Key() = default;
+  };
+
+ public:
+  Database(Key, sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+ private:
   sqlite3* db_;
   std::string path_;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;

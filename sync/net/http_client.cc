@@ -18,7 +18,7 @@ namespace mpp::net {
 namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 }  // namespace
@@ -85,18 +85,18 @@ struct HttpClient::Impl {
   }
 
   template <typename S>
-  beast::error_code Exchange(S& s, const http::request<http::string_body>& req,
-                             http::response<http::string_body>& res) {
+  beast::error_code Exchange(S& s, const bhttp::request<bhttp::string_body>& req,
+                             bhttp::response<bhttp::string_body>& res) {
     beast::error_code ec;
-    http::async_write(s, req, [this](beast::error_code e, size_t n) {
+    bhttp::async_write(s, req, [this](beast::error_code e, size_t n) {
       step_error = e;
       sent += n;
     });
     if ((ec = Run())) return ec;
     beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
+    bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(256ull * 1024 * 1024);
-    http::async_read(s, buffer, parser, [this](beast::error_code e, size_t n) {
+    bhttp::async_read(s, buffer, parser, [this](beast::error_code e, size_t n) {
       step_error = e;
       received += n;
     });
@@ -106,8 +106,8 @@ struct HttpClient::Impl {
   }
 
   // One request and its response within `timeout` (the deadline covers both).
-  beast::error_code RoundTrip(const http::request<http::string_body>& req,
-                              http::response<http::string_body>& res) {
+  beast::error_code RoundTrip(const bhttp::request<bhttp::string_body>& req,
+                              bhttp::response<bhttp::string_body>& res) {
     beast::error_code ec;
     if (!connected && (ec = Connect())) return ec;
     beast::get_lowest_layer(*stream).expires_after(timeout);
@@ -180,9 +180,9 @@ HttpClient::~HttpClient() { impl_->Close(); }
 uint64_t HttpClient::bytes_sent() const { return impl_->sent; }
 uint64_t HttpClient::bytes_received() const { return impl_->received; }
 
-Result<HttpResponse> HttpClient::Send(const std::string& method, const std::string& target,
+Result<http::Response> HttpClient::Send(const std::string& method, const std::string& target,
                                       const std::string& body, const std::string& content_type) {
-  HttpRequest r;
+  http::Request r;
   r.method = method;
   r.target = target;
   r.body = body;
@@ -190,17 +190,17 @@ Result<HttpResponse> HttpClient::Send(const std::string& method, const std::stri
   return Send(r);
 }
 
-Result<HttpResponse> HttpClient::Send(const HttpRequest& in) {
+Result<http::Response> HttpClient::Send(const http::Request& in) {
   if (!impl_->setup_error) return impl_->setup_error.error();
-  http::request<http::string_body> req{http::string_to_verb(in.method), in.target, 11};
-  req.set(http::field::host, impl_->host);
-  req.set(http::field::user_agent, "mppsync");
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(in.method), in.target, 11};
+  req.set(bhttp::field::host, impl_->host);
+  req.set(bhttp::field::user_agent, "mppsync");
   for (const auto& [k, v] : in.headers) req.set(k, v);
-  if (!in.content_type.empty()) req.set(http::field::content_type, in.content_type);
+  if (!in.content_type.empty()) req.set(bhttp::field::content_type, in.content_type);
   req.body() = in.body;
   req.keep_alive(true);
   req.prepare_payload();
-  http::response<http::string_body> res;
+  bhttp::response<bhttp::string_body> res;
   const bool was_connected = impl_->connected;
   beast::error_code ec = impl_->RoundTrip(req, res);
   if (ec && was_connected && in.method == "GET") {
@@ -215,9 +215,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& in) {
     return MakeError(Errc::kInternal, "HTTP " + in.method + " " + impl_->host + ":" +
                                           std::to_string(impl_->port) + " failed: " + ec.message());
   }
-  HttpResponse out;
+  http::Response out;
   out.status = static_cast<int>(res.result_int());
-  out.content_type = std::string(res[http::field::content_type]);
+  out.content_type = std::string(res[bhttp::field::content_type]);
   for (const auto& field : res) {
     std::string name(field.name_string());
     std::transform(name.begin(), name.end(), name.begin(),

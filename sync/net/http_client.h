@@ -12,7 +12,7 @@
 #include <string>
 
 #include "sync/core/result.h"
-#include "sync/net/http_types.h"
+#include "sync/http/message.h"
 #include "sync/net/tls.h"
 
 namespace mpp::net {
@@ -31,12 +31,12 @@ class HttpClient {
 
   // Sends one request and returns the response, whatever its HTTP status. Transport failures
   // (refused, reset, timeout, TLS refused) come back as kInternal with the reason.
-  Result<HttpResponse> Send(const HttpRequest& request);
-  Result<HttpResponse> Send(const std::string& method, const std::string& target,
+  Result<http::Response> Send(const http::Request& request);
+  Result<http::Response> Send(const std::string& method, const std::string& target,
                             const std::string& body = "",
                             const std::string& content_type = "application/json");
-  Result<HttpResponse> Get(const std::string& target) { return Send("GET", target); }
-  Result<HttpResponse> Post(const std::string& target, const std::string& body) {
+  Result<http::Response> Get(const std::string& target) { return Send("GET", target); }
+  Result<http::Response> Post(const std::string& target, const std::string& body) {
     return Send("POST", target, body);
   }
 

@@ -16,15 +16,15 @@
 #include <type_traits>
 #include <vector>
 
-#include "sync/core/json_util.h"
 #include "sync/core/log.h"
+#include "sync/http/reply.h"
 
 namespace mpp::net {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
@@ -32,28 +32,23 @@ constexpr uint32_t kHeaderLimit = 8 * 1024;
 
 struct Shared {
   HttpServerOptions options;
-  HttpHandler handler;
+  http::Handler handler;
   asio::thread_pool* workers;
   std::shared_ptr<ssl::context> tls;  // null: plain HTTP
   std::shared_ptr<CrlWatcher> crl;    // null: no CRL
 };
 
-http::response<http::string_body> ToBeast(const HttpResponse& r, unsigned version,
+bhttp::response<bhttp::string_body> ToBeast(const http::Response& r, unsigned version,
                                           bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-  res.set(http::field::server, "mppsync");
-  res.set(http::field::content_type, r.content_type);
-  res.set(http::field::cache_control, "no-store");
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  res.set(bhttp::field::server, "mppsync");
+  res.set(bhttp::field::content_type, r.content_type);
+  res.set(bhttp::field::cache_control, "no-store");
   for (const auto& [k, v] : r.headers) res.set(k, v);
   res.body() = r.body;
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;
-}
-
-HttpResponse ErrorResponse(Errc code, std::string message) {
-  return HttpResponse{
-      ErrcHttpStatus(code), "application/json", ErrorJson(Error{code, std::move(message)}), {}};
 }
 
 // One connection. kTls: a TLS handshake first and a TLS shutdown last.
@@ -113,31 +108,31 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_->body_limit(shared_.options.body_limit);
     parser_->header_limit(kHeaderLimit);
     beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
-    http::async_read(stream_, buffer_, *parser_,
+    bhttp::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
         ec == ssl::error::stream_truncated || ec == asio::error::eof) {
       return DoClose();
     }
-    if (ec == http::error::body_limit) {
-      return Write(ErrorResponse(Errc::kBodyTooLarge,
+    if (ec == bhttp::error::body_limit) {
+      return Write(http::ErrorResponse(MakeError(Errc::kBodyTooLarge,
                                  "request body is over " +
-                                     std::to_string(shared_.options.body_limit) + " bytes"),
+                                     std::to_string(shared_.options.body_limit) + " bytes")),
                    11, false);
     }
     if (ec) {
-      return Write(ErrorResponse(Errc::kBadJson, "malformed HTTP request: " + ec.message()), 11,
+      return Write(http::ErrorResponse(MakeError(Errc::kBadJson, "malformed HTTP request: " + ec.message())), 11,
                    false);
     }
     auto req = parser_->release();
-    HttpRequest in;
+    http::Request in;
     in.method = std::string(req.method_string());
     in.target = std::string(req.target());
-    in.content_type = std::string(req[http::field::content_type]);
+    in.content_type = std::string(req[bhttp::field::content_type]);
     in.body = std::move(req.body());
     in.peer_uris = peer_uris_;
     for (const auto& field : req) {
@@ -152,7 +147,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     // connection's strand to write.
     asio::post(*shared_.workers, [self = this->shared_from_this(), in = std::move(in), version,
                                   keep_alive]() mutable {
-      HttpResponse out = self->shared_.handler(in);
+      http::Response out = self->shared_.handler(in);
       asio::post(self->stream_.get_executor(),
                  [self, out = std::move(out), version, keep_alive]() mutable {
                    self->Write(out, version, keep_alive);
@@ -160,10 +155,10 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     });
   }
 
-  void Write(const HttpResponse& r, unsigned version, bool keep_alive) {
+  void Write(const http::Response& r, unsigned version, bool keep_alive) {
     response_ = ToBeast(r, version, keep_alive);
     beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
-    http::async_write(
+    bhttp::async_write(
         stream_, response_,
         beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
   }
@@ -187,8 +182,8 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   beast::flat_buffer buffer_;
   const Shared& shared_;
   std::vector<std::string> peer_uris_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
 };
 
 Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c,
@@ -227,7 +222,7 @@ Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const HttpServerOptions& options, HttpHandler handler)
+  Impl(const HttpServerOptions& options, http::Handler handler)
       : ioc(options.io_threads),
         acceptor(asio::make_strand(ioc)),
         workers(static_cast<size_t>(options.worker_threads)),
@@ -263,7 +258,7 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
-                                                      HttpHandler handler) {
+                                                      http::Handler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
   if (options.tls) {
     if (!options.tls->crl_file.empty()) {

@@ -1,4 +1,4 @@
-// An HTTP/1.1 server (Boost.Beast) that reads requests, hands each to an HttpHandler on a
+// An HTTP/1.1 server (Boost.Beast) that reads requests, hands each to an http::Handler on a
 // worker pool, and writes the response. It knows nothing of the API behind the handler.
 //
 // Plain HTTP, or HTTPS with mutual TLS when options.tls is set.
@@ -14,7 +14,7 @@
 #include <string>
 
 #include "sync/core/result.h"
-#include "sync/net/http_types.h"
+#include "sync/http/message.h"
 #include "sync/net/tls.h"
 
 namespace mpp::net {
@@ -28,7 +28,7 @@ struct HttpServerOptions {
   std::chrono::seconds timeout{30};
   // When set, HTTPS with mutual TLS: a client without a valid certificate from the CA (or
   // with a revoked one) is refused at the handshake; the certificate's SAN URIs reach the
-  // handler as HttpRequest::peer_uris.
+  // handler as http::Request::peer_uris.
   std::optional<TlsServerConfig> tls;
 };
 
@@ -36,7 +36,7 @@ class HttpServer {
  public:
   // Binds and starts serving. kConfig when the address cannot be bound.
   static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
-                                                   HttpHandler handler);
+                                                   http::Handler handler);
   ~HttpServer();  // Stop()s
   uint16_t port() const;
   // Stops accepting, lets handlers that are running finish, and joins every thread.

@@ -110,24 +110,6 @@ Result<PullResponse> PullResponseFromJson(const Json& j) {
   return r;
 }
 
-Status CheckPeerVersions(int peer_protocol, int peer_schema, int my_schema) {
-  if (peer_protocol < kOldestProtocolServed || peer_protocol > kProtocolVersion) {
-    return MakeError(Errc::kIncompatibleVersion, "sync protocol " + std::to_string(peer_protocol) +
-                                                     " is not served; this "
-                                                     "centre speaks " +
-                                                     std::to_string(kOldestProtocolServed) +
-                                                     " to " + std::to_string(kProtocolVersion) +
-                                                     ": upgrade the older side");
-  }
-  if (peer_schema < 1 || peer_schema > my_schema) {
-    return MakeError(Errc::kIncompatibleVersion, "site schema " + std::to_string(peer_schema) +
-                                                     " is newer than the centre's (" +
-                                                     std::to_string(my_schema) +
-                                                     "): upgrade mpp-central before the sites");
-  }
-  return {};
-}
-
 std::string EncodeBody(const Json& j, bool compress) {
   const std::string text = DumpJson(j);
   return compress ? ZstdCompress(text) : text;

@@ -1,5 +1,5 @@
-// The sync protocol's messages and their JSON, versions and body encoding
-// (docs/protocol.md). Pure: no I/O.
+// The sync protocol's messages, their JSON and their body encoding (docs/protocol.md).
+// Pure: no I/O. Paths, headers, versions and peers are in wire.h.
 #pragma once
 
 #include <cstdint>
@@ -8,21 +8,10 @@
 #include <vector>
 
 #include "sync/core/change.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/result.h"
 
 namespace mpp::protocol {
-
-// This build speaks protocol 1. The centre serves its own version and the one before, so a
-// site upgraded months after the centre keeps syncing.
-constexpr int kProtocolVersion = 1;
-constexpr int kOldestProtocolServed = 1;
-
-// Headers on every sync request and response.
-constexpr const char* kHeaderProtocol = "mpp-protocol";
-constexpr const char* kHeaderSchema = "mpp-schema";
-constexpr const char* kHeaderServerTime = "mpp-server-time";  // Unix ms, on responses
-constexpr const char* kHeaderServerHlc = "mpp-server-hlc";    // decimal stamp, on responses
 
 // Bodies over this size (compressed) are refused; decompressed, 8× that.
 constexpr size_t kMaxSyncBody = 16 * 1024 * 1024;
@@ -49,11 +38,6 @@ struct PullResponse {
 };
 Json ToJson(const PullResponse& r);
 Result<PullResponse> PullResponseFromJson(const Json& j);
-
-// The centre's check of a peer's versions: kIncompatibleVersion with what to upgrade when the
-// protocol is outside [kOldestProtocolServed, kProtocolVersion] or the site's schema is newer
-// than the centre's (the centre upgrades first).
-Status CheckPeerVersions(int peer_protocol, int peer_schema, int my_schema);
 
 // JSON → body bytes: zstd-compressed when `compress` (Content-Encoding: zstd).
 std::string EncodeBody(const Json& j, bool compress);

@@ -1,35 +1,32 @@
 #include "sync/replicator/replicator.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 
 #include "sync/protocol/messages.h"
+#include "sync/protocol/wire.h"
 #include "sync/store/digest.h"
 
 namespace mpp::replicator {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
-double SecondsSince(SteadyClock::time_point t0) {
-  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+double SecondsSince(Clock& clock, int64_t t0_us) {
+  return static_cast<double>(clock.SteadyMicros() - t0_us) / 1e6;
 }
 
 }  // namespace
 
-Replicator::Replicator(store::SiteStore& store, SyncTransport& transport, Clock& wall_clock,
+Replicator::Replicator(store::SiteReplica& store, SyncTransport& transport, Clock& wall_clock,
                        SyncOptions options)
     : store_(store), transport_(transport), wall_clock_(wall_clock), options_(options) {}
 
-net::HttpRequest Replicator::MakeRequest(const std::string& method, const std::string& target,
+http::Request Replicator::MakeRequest(const std::string& method, const std::string& target,
                                          const Json* body) const {
-  net::HttpRequest r;
+  http::Request r;
   r.method = method;
   r.target = target;
-  r.headers = {{protocol::kHeaderProtocol, std::to_string(protocol::kProtocolVersion)},
-               {protocol::kHeaderSchema, std::to_string(options_.schema_version)},
-               {"accept-encoding", options_.compress ? "zstd" : "identity"}};
+  r.headers = protocol::VersionHeaders(options_.schema_version);
+  r.headers.emplace_back("accept-encoding", options_.compress ? "zstd" : "identity");
   if (body) {
     r.content_type = "application/json";
     r.body = protocol::EncodeBody(*body, options_.compress);
@@ -38,10 +35,10 @@ net::HttpRequest Replicator::MakeRequest(const std::string& method, const std::s
   return r;
 }
 
-Result<Json> Replicator::Receive(const Result<net::HttpResponse>& response, int64_t sent_at,
+Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t sent_at,
                                  SyncReport* report, Json* error_body) {
   if (!response) return response.error();
-  const net::HttpResponse& r = *response;
+  const http::Response& r = *response;
   if (report) {
     const std::string server_time = r.Header(protocol::kHeaderServerTime);
     if (!server_time.empty()) {
@@ -79,10 +76,10 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     if (outbox->changes.empty()) break;
     protocol::PushRequest req{store_.site_code(), outbox->changes.front().seq, outbox->changes};
     const Json body = protocol::ToJson(req);
-    const auto t0 = SteadyClock::now();
+    const int64_t t0 = wall_clock_.SteadyMicros();
     const int64_t sent_at = wall_clock_.NowMs();
     Json error;
-    auto reply = Receive(transport_.Send(MakeRequest("POST", "/sync/v1/push", &body)), sent_at,
+    auto reply = Receive(transport_.Send(MakeRequest("POST", std::string(protocol::kPushPath), &body)), sent_at,
                          &report, &error);
     if (!reply) {
       if (reply.error().code == Errc::kClockSkew && ++restamps <= 1) {
@@ -125,7 +122,7 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     ++report.push_batches;
     done += static_cast<int64_t>(outbox->changes.size());
     // Size the next batch so that it takes about target_batch_seconds on this link.
-    const double secs = std::max(SecondsSince(t0), 0.001);
+    const double secs = std::max(SecondsSince(wall_clock_, t0), 0.001);
     const double rate = static_cast<double>(outbox->bytes) / secs;
     batch_bytes = std::clamp(static_cast<size_t>(rate * options_.target_batch_seconds),
                              options_.min_batch_bytes, options_.max_batch_bytes);
@@ -142,7 +139,8 @@ Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
     const int64_t sent_at = wall_clock_.NowMs();
     auto reply = Receive(
         transport_.Send(MakeRequest("GET",
-                                    "/sync/v1/pull?after=" + std::to_string(*cursor) +
+                                    std::string(protocol::kPullPath) +
+                                        "?after=" + std::to_string(*cursor) +
                                         "&max_bytes=" + std::to_string(options_.pull_page_bytes),
                                     nullptr)),
         sent_at, &report);
@@ -163,7 +161,7 @@ Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
 
 Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
   SyncReport report;
-  const auto t0 = SteadyClock::now();
+  const int64_t t0 = wall_clock_.SteadyMicros();
   const uint64_t sent0 = transport_.bytes_sent(), recv0 = transport_.bytes_received();
   Status s = Push(report, progress);
   if (s) s = Pull(report, progress);
@@ -174,7 +172,7 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
   }
   report.bytes_sent = transport_.bytes_sent() - sent0;
   report.bytes_received = transport_.bytes_received() - recv0;
-  report.seconds = SecondsSince(t0);
+  report.seconds = SecondsSince(wall_clock_, t0);
   if (!s) return s.error();
   return report;
 }
@@ -182,7 +180,7 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
 Result<Json> Replicator::Verify() {
   const int64_t sent_at = wall_clock_.NowMs();
   auto theirs =
-      Receive(transport_.Send(MakeRequest("GET", "/sync/v1/digest", nullptr)), sent_at, nullptr);
+      Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)), sent_at, nullptr);
   if (!theirs) return theirs.error();
   auto mine = store_.Digest();
   if (!mine) return mine.error();

@@ -1,6 +1,7 @@
 // The site's side of a sync: push the outbox, pull the centre's changes, measure the clock,
 // verify. It speaks the protocol through a SyncTransport (one request → one response), so the
-// same code runs over HTTPS (node/ctl) and in-process in tests. It knows no sockets.
+// same code runs over HTTPS (node/ctl) and in-process in tests. It knows no sockets. Its twin
+// at the centre is CentralEndpoint (central_endpoint.h).
 //
 // Guarantees: a change is marked acknowledged only after the centre answered that it stored
 // it; a link cut mid-batch costs at most that batch (it is re-sent, and the centre skips what
@@ -13,8 +14,8 @@
 
 #include "sync/core/clock.h"
 #include "sync/core/result.h"
-#include "sync/net/http_types.h"
-#include "sync/store/site_store.h"
+#include "sync/http/message.h"
+#include "sync/store/site_replica.h"
 
 namespace mpp::replicator {
 
@@ -23,7 +24,7 @@ class SyncTransport {
   virtual ~SyncTransport() = default;
   // Sends one request to the centre. Transport failures (refused, reset, timeout) are errors;
   // any HTTP status is a response.
-  virtual Result<net::HttpResponse> Send(const net::HttpRequest& request) = 0;
+  virtual Result<http::Response> Send(const http::Request& request) = 0;
   // Bytes on the wire so far, both ways (HTTP headers and bodies), if the transport counts.
   virtual uint64_t bytes_sent() const { return 0; }
   virtual uint64_t bytes_received() const { return 0; }
@@ -64,8 +65,9 @@ struct SyncReport {
 
 class Replicator {
  public:
-  // `wall_clock` is the PC's own clock (to measure its offset from the centre's).
-  Replicator(store::SiteStore& store, SyncTransport& transport, Clock& wall_clock,
+  // `wall_clock` is the PC's own clock (to measure its offset from the centre's, and how long
+  // each batch took).
+  Replicator(store::SiteReplica& replica, SyncTransport& transport, Clock& wall_clock,
              SyncOptions options);
 
   // One push of everything pending, then one pull of everything new. Stops at the first
@@ -80,13 +82,13 @@ class Replicator {
  private:
   Status Push(SyncReport& report, const ProgressFn& progress);
   Status Pull(SyncReport& report, const ProgressFn& progress);
-  net::HttpRequest MakeRequest(const std::string& method, const std::string& target,
+  http::Request MakeRequest(const std::string& method, const std::string& target,
                                const Json* body) const;
   // Parses a response: the JSON body on 2xx, else the centre's error. Measures the clock.
-  Result<Json> Receive(const Result<net::HttpResponse>& response, int64_t sent_at,
+  Result<Json> Receive(const Result<http::Response>& response, int64_t sent_at,
                        SyncReport* report, Json* error_body = nullptr);
 
-  store::SiteStore& store_;
+  store::SiteReplica& store_;
   SyncTransport& transport_;
   Clock& wall_clock_;
   SyncOptions options_;

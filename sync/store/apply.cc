@@ -2,24 +2,13 @@
 
 #include <set>
 
+#include "sync/core/hex.h"
 #include "sync/store/change_log.h"
+#include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
 namespace mpp::store {
 namespace {
-
-Result<Json> LoadRow(db::Database& db, const TablePolicy& t, const std::string& key) {
-  auto stmt = db.Cached("SELECT * FROM " + t.name + " WHERE " + t.key + " = ?");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  s->Bind(1, key);
-  auto r = s->Step();
-  if (!r) return r.error();
-  if (!*r) return Json(nullptr);
-  Json row = Json::object();
-  for (int i = 0; i < s->ColumnCount(); ++i) row[s->ColumnName(i)] = s->ColumnJson(i);
-  return row;
-}
 
 // A group's value: the column's value, or an object of the group's columns.
 Json GroupValue(const TablePolicy& t, const std::string& group, const Json& source) {
@@ -36,15 +25,14 @@ Status RecordConflict(db::Database& db, const Change& c, const std::string& grou
   const std::string id = Sha256Hex(c.table + "|" + c.row_id + "|" + group + "|" +
                                    std::to_string(winner.hlc) + "|" + winner.origin)
                              .substr(0, 32);
-  auto stmt = db.Cached(
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
       "INSERT INTO conflicts (id, table_name, row_id, col, winner_value, winner_hlc, "
       "winner_origin, loser_value, loser_hlc, loser_origin, detected_at, status) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') "
       "ON CONFLICT (id) DO UPDATE SET loser_value = excluded.loser_value, "
       "loser_hlc = excluded.loser_hlc, loser_origin = excluded.loser_origin "
-      "WHERE excluded.loser_hlc > conflicts.loser_hlc");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+      "WHERE excluded.loser_hlc > conflicts.loser_hlc"));
+  db::StatementRef s(stmt);
   s->Bind(1, id).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group).Bind(5, winner_value.dump());
   s->Bind(6, static_cast<int64_t>(winner.hlc)).Bind(7, winner.origin).Bind(8, loser_value.dump());
   s->Bind(9, static_cast<int64_t>(loser.hlc)).Bind(10, loser.origin).Bind(11, now);
@@ -53,31 +41,18 @@ Status RecordConflict(db::Database& db, const Change& c, const std::string& grou
 
 Status ResolveSuperseded(db::Database& db, const Change& c, const std::string& group,
                          const std::string& now) {
-  auto stmt = db.Cached(
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
       "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = 'superseded by "
-      "a later edit' WHERE table_name = ? AND row_id = ? AND col = ? AND status = 'open'");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+      "a later edit' WHERE table_name = ? AND row_id = ? AND col = ? AND status = 'open'"));
+  db::StatementRef s(stmt);
   s->Bind(1, now).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group);
   return s->Run();
 }
 
-Status InsertRow(db::Database& db, const TablePolicy& t, const Change& c) {
+Status InsertRemoteRow(db::Database& db, const TablePolicy& t, const Change& c) {
   Json row = c.data;
-  for (const char* stamp : {"hlc", "created_hlc", "updated_hlc"}) {
-    if (t.columns.count(stamp)) row[stamp] = static_cast<int64_t>(c.hlc);
-  }
-  std::string cols, params;
-  for (const auto& [k, _] : row.items()) {
-    cols += (cols.empty() ? "" : ", ") + k;
-    params += params.empty() ? "?" : ", ?";
-  }
-  auto stmt = db.Cached("INSERT INTO " + t.name + " (" + cols + ") VALUES (" + params + ")");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
-  int i = 1;
-  for (const auto& [_, v] : row.items()) BindJson(*s, i++, v);
-  MPP_RETURN_IF_ERROR(s->Run());
+  SetStampColumns(t, row, c.hlc, /*new_row=*/true);
+  MPP_RETURN_IF_ERROR(InsertRow(db, t.name, row));
   RowVersions v;
   v.hlc = c.hlc;
   v.origin = c.origin;
@@ -101,10 +76,9 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     return MakeError(Errc::kForbiddenTable,
                      "'" + c.table + "' is reference data owned by the centre");
   }
-  auto row = LoadRow(db, *t, c.row_id);
-  if (!row) return row.error();
+  MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, c.row_id));
 
-  if (row->is_null()) {
+  if (row.is_null()) {
     if (c.op != "insert") {
       return MakeError(Errc::kMissingRow, "update of " + c.table + " " + c.row_id +
                                               " which this replica has never seen");
@@ -119,15 +93,15 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
       return MakeError(Errc::kInvalidValue,
                        "change row '" + c.row_id + "' does not match its " + t->key + " column");
     }
-    MPP_RETURN_IF_ERROR(InsertRow(db, *t, c));
+    MPP_RETURN_IF_ERROR(InsertRemoteRow(db, *t, c));
     ++stats.applied;
     return {};
   }
 
   if (!t->centre_owned) {
-    if (!from_centre && (*row)["site_code"] != c.origin) {
+    if (!from_centre && row["site_code"] != c.origin) {
       return MakeError(Errc::kForbiddenRow, c.table + " " + c.row_id + " belongs to site " +
-                                                (*row)["site_code"].get<std::string>());
+                                                row["site_code"].get<std::string>());
     }
     if (from_centre) {
       for (const auto& [col, _] : c.data.items()) {
@@ -142,14 +116,13 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     return MakeError(Errc::kForbiddenTable, c.table + " is append-only");
   }
 
-  auto versions = LoadVersions(db, c.table, c.row_id);
-  if (!versions) return versions.error();
+  MPP_ASSIGN_OR_RETURN(RowVersions versions, LoadVersions(db, c.table, c.row_id));
   std::set<std::string> groups;
   for (const auto& [col, _] : c.data.items()) groups.insert(t->GroupOf(col));
   Json sets = Json::object();
   int applied = 0, duplicates = 0;
   for (const std::string& g : groups) {
-    const Version local = versions->Get(g, t->RankOf(g, *row));
+    const Version local = versions.Get(g, t->RankOf(g, row));
     const Version incoming{t->RankOf(g, c.data), c.hlc, c.origin};
     std::optional<Version> base;
     if (auto b = c.base.find(g); b != c.base.end()) {
@@ -157,7 +130,7 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     }
     const MergeDecision d = Decide(local, incoming, base);
     if (d.concurrent) {
-      const Json local_value = GroupValue(*t, g, *row), incoming_value = GroupValue(*t, g, c.data);
+      const Json local_value = GroupValue(*t, g, row), incoming_value = GroupValue(*t, g, c.data);
       const bool in_wins = d.outcome == MergeOutcome::kApply;
       MPP_RETURN_IF_ERROR(RecordConflict(
           db, c, g, in_wins ? incoming : local, in_wins ? incoming_value : local_value,
@@ -171,26 +144,16 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     if (d.outcome != MergeOutcome::kApply) continue;
     ++applied;
     for (const auto& col : t->ColumnsOf(g)) sets[col] = c.data.value(col, Json(nullptr));
-    versions->Set(g, incoming);
+    versions.Set(g, incoming);
     if (!d.concurrent && base) MPP_RETURN_IF_ERROR(ResolveSuperseded(db, c, g, now));
   }
   if (applied > 0) {
     if (t->columns.count("updated_hlc") &&
-        (*row)["updated_hlc"].get<int64_t>() < static_cast<int64_t>(c.hlc)) {
+        row["updated_hlc"].get<int64_t>() < static_cast<int64_t>(c.hlc)) {
       sets["updated_hlc"] = static_cast<int64_t>(c.hlc);
     }
-    std::string assign;
-    for (const auto& [col, _] : sets.items()) assign += (assign.empty() ? "" : ", ") + col + " = ?";
-    auto stmt = db.Cached("UPDATE " + t->name + " SET " + assign + " WHERE " + t->key + " = ?");
-    if (!stmt) return stmt.error();
-    {
-      db::StatementRef s(*stmt);
-      int i = 1;
-      for (const auto& [_, v] : sets.items()) BindJson(*s, i++, v);
-      s->Bind(i, c.row_id);
-      MPP_RETURN_IF_ERROR(s->Run());
-    }
-    MPP_RETURN_IF_ERROR(SaveVersions(db, c.table, c.row_id, *versions));
+    MPP_RETURN_IF_ERROR(UpdateRow(db, t->name, t->key, c.row_id, sets));
+    MPP_RETURN_IF_ERROR(SaveVersions(db, c.table, c.row_id, versions));
     ++stats.applied;
   } else if (duplicates == static_cast<int>(groups.size())) {
     ++stats.duplicates;

@@ -2,15 +2,16 @@
 #include "sync/store/central_store.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "schema/migrations.h"
 #include "sync/core/hlc.h"
+#include "sync/core/mutex.h"
 #include "sync/core/time_util.h"
 #include "sync/db/migrate.h"
 #include "sync/store/change_log.h"
 #include "sync/store/conflicts.h"
 #include "sync/store/digest.h"
+#include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
 namespace mpp::store {
@@ -22,27 +23,26 @@ class SqliteCentralStore final : public CentralStore {
       : db_(std::move(db)), policy_(std::move(policy)), clock_(clock), hlc_(clock) {}
 
   Status Init() {
-    auto last = HighestPersistedStamp(*db_);
-    if (!last) return last.error();
-    hlc_.Observe(*last);
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto last, HighestPersistedStamp(*db_));
+    hlc_.Observe(last);
     return {};
   }
 
   Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
                                 const std::vector<Change>& changes, int protocol,
                                 int schema_version) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     db::Transaction tx(*db_);
-    if (!tx.status()) return tx.status().error();
-    auto acked = AckedLocked(site);
-    if (!acked) return acked.error();
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(auto acked, AckedLocked(site));
     PushOutcome out;
-    out.acked_seq = *acked;
-    if (first_seq > *acked + 1) {
+    out.acked_seq = acked;
+    if (first_seq > acked + 1) {
       return MakeError(Errc::kSequenceGap,
                        "site " + site + " sent changes from seq " + std::to_string(first_seq) +
-                           " but the centre has stored up to " + std::to_string(*acked) +
-                           "; expected_seq=" + std::to_string(*acked + 1));
+                           " but the centre has stored up to " + std::to_string(acked) +
+                           "; expected_seq=" + std::to_string(acked + 1));
     }
     const std::string now = FormatUtc(clock_.NowMs());
     int64_t expect = first_seq;
@@ -75,13 +75,12 @@ class SqliteCentralStore final : public CentralStore {
       seen = std::max(seen, c.hlc);
     }
     if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(*db_, seen));
-    auto stmt = db_->Cached(
+    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
         "INSERT INTO site_cursors (site_code, acked_seq, last_push_at, protocol, schema_version) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (site_code) DO UPDATE SET acked_seq = ?2, "
-        "last_push_at = ?3, protocol = ?4, schema_version = ?5");
-    if (!stmt) return stmt.error();
+        "last_push_at = ?3, protocol = ?4, schema_version = ?5"));
     {
-      db::StatementRef s(*stmt);
+      db::StatementRef s(stmt);
       s->Bind(1, site)
           .Bind(2, out.acked_seq)
           .Bind(3, now)
@@ -94,77 +93,72 @@ class SqliteCentralStore final : public CentralStore {
   }
 
   Result<int64_t> AckedSeq(const std::string& site) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return AckedLocked(site);
   }
 
   Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) override {
-    std::lock_guard lock(mu_);
-    auto page = ReadChangeLog(*db_, after, site, max_bytes, 5000);
-    if (!page) return page.error();
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto page, ReadChangeLog(*db_, after, site, max_bytes, 5000));
     FeedPage out;
-    out.next_cursor = page->changes.empty() ? after : page->changes.back().seq;
-    out.more = page->more;
-    out.changes = std::move(page->changes);
+    out.next_cursor = page.changes.empty() ? after : page.changes.back().seq;
+    out.more = page.more;
+    out.changes = std::move(page.changes);
     return out;
   }
 
   Result<Json> Digest(const std::string& site) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return ComputeDigest(*db_, policy_, site);
   }
 
   Result<Json> ListConflicts(const std::optional<std::string>& status) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return store::ListConflicts(*db_, status);
   }
 
   Result<Json> ResolveConflict(const std::string& id, const Json& body,
                                const std::string& who) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return store::ResolveConflict(
         *db_, policy_, id, body, FormatUtc(clock_.NowMs()), "resolved by hand by " + who,
-        [&](const Resolution& plan) -> Status {
-          auto written = UpdateLocked(plan.table, plan.row_id, plan.columns);
-          if (!written) return written.error();
+        [&](const Resolution& plan) NO_THREAD_SAFETY_ANALYSIS -> Status {
+          // Runs inside store::ResolveConflict, under the lock taken above.
+          MPP_RETURN_IF_ERROR(UpdateLocked(plan.table, plan.row_id, plan.columns));
           return {};
         });
   }
 
   Result<Json> UpdateRow(const std::string& table, const std::string& id,
                          const Json& columns) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     db::Transaction tx(*db_);
-    if (!tx.status()) return tx.status().error();
-    auto written = UpdateLocked(table, id, columns);
-    if (!written) return written.error();
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(auto written, UpdateLocked(table, id, columns));
     MPP_RETURN_IF_ERROR(tx.Commit());
     return written;
   }
 
   Status Audit(const std::string& peer, const std::string& action, const Error& error) override {
-    std::lock_guard lock(mu_);
-    auto stmt = db_->Cached(
-        "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)");
-    if (!stmt) return stmt.error();
-    db::StatementRef s(*stmt);
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
+        "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)"));
+    db::StatementRef s(stmt);
     s->Bind(1, FormatUtcMillis(clock_.NowMs())).Bind(2, peer).Bind(3, action);
     s->Bind(4, ErrcName(error.code)).Bind(5, error.message.substr(0, 500));
     return s->Run();
   }
 
   Result<Json> AuditLog(int limit) override {
-    std::lock_guard lock(mu_);
-    auto stmt = db_->Cached(
-        "SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?");
-    if (!stmt) return stmt.error();
-    db::StatementRef s(*stmt);
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
+        "SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?"));
+    db::StatementRef s(stmt);
     s->Bind(1, limit);
     Json items = Json::array();
     for (;;) {
-      auto r = s->Step();
-      if (!r) return r.error();
-      if (!*r) break;
+      MPP_ASSIGN_OR_RETURN(auto r, s->Step());
+      if (!r) break;
       items.push_back({{"at", s->ColumnText(0)},
                        {"peer", s->ColumnText(1)},
                        {"action", s->ColumnText(2)},
@@ -175,20 +169,18 @@ class SqliteCentralStore final : public CentralStore {
   }
 
   Result<Json> Summary() override {
-    std::lock_guard lock(mu_);
-    auto stmt = db_->Cached(
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
         "SELECT s.code, s.name, c.acked_seq, c.last_push_at, c.protocol, c.schema_version, "
         "(SELECT COUNT(*) FROM applications a WHERE a.site_code = s.code), "
         "(SELECT COUNT(*) FROM payments p WHERE p.site_code = s.code), "
         "(SELECT COUNT(*) FROM surveys v WHERE v.site_code = s.code) "
-        "FROM sites s LEFT JOIN site_cursors c ON c.site_code = s.code ORDER BY s.code");
-    if (!stmt) return stmt.error();
-    db::StatementRef s(*stmt);
+        "FROM sites s LEFT JOIN site_cursors c ON c.site_code = s.code ORDER BY s.code"));
+    db::StatementRef s(stmt);
     Json sites = Json::array();
     for (;;) {
-      auto r = s->Step();
-      if (!r) return r.error();
-      if (!*r) break;
+      MPP_ASSIGN_OR_RETURN(auto r, s->Step());
+      if (!r) break;
       sites.push_back({{"site_code", s->ColumnText(0)},
                        {"name", s->ColumnText(1)},
                        {"acked_seq", s->ColumnJson(2)},
@@ -199,11 +191,9 @@ class SqliteCentralStore final : public CentralStore {
                        {"payments", s->ColumnInt(7)},
                        {"surveys", s->ColumnInt(8)}});
     }
-    auto open = db_->Cached("SELECT COUNT(*) FROM conflicts WHERE status = 'open'");
-    if (!open) return open.error();
-    db::StatementRef o(*open);
-    auto r = o->Step();
-    if (!r) return r.error();
+    MPP_ASSIGN_OR_RETURN(auto open, db_->Cached("SELECT COUNT(*) FROM conflicts WHERE status = 'open'"));
+    db::StatementRef o(open);
+    MPP_RETURN_IF_ERROR(o->Step());
     return Json{
         {"sites", std::move(sites)},
         {"open_conflicts", o->ColumnInt(0)},
@@ -213,13 +203,14 @@ class SqliteCentralStore final : public CentralStore {
   HlcStamp NowStamp() override { return hlc_.Now(); }
 
  private:
-  Result<int64_t> AckedLocked(const std::string& site) {
+  Result<int64_t> AckedLocked(const std::string& site) REQUIRES(mu_) {
     return db_->QueryInt("SELECT acked_seq FROM site_cursors WHERE site_code = ?", {site});
   }
 
   // A central edit inside the caller's transaction: checks the columns against the merge
   // rules, writes them with a centre stamp, and logs the change for the row's site to pull.
-  Result<Json> UpdateLocked(const std::string& table, const std::string& id, const Json& columns) {
+  Result<Json> UpdateLocked(const std::string& table, const std::string& id, const Json& columns)
+      REQUIRES(mu_) {
     const TablePolicy* t = policy_.Find(table);
     if (!t) return MakeError(Errc::kNotFound, "no replicated table '" + table + "'");
     if (!columns.is_object() || columns.empty()) {
@@ -236,11 +227,9 @@ class SqliteCentralStore final : public CentralStore {
     }
     std::string audience = "*";
     if (!t->centre_owned) {
-      auto owner =
-          db_->QueryText("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?", {id});
-      if (!owner) return owner.error();
-      if (!*owner) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
-      audience = **owner;
+      MPP_ASSIGN_OR_RETURN(auto owner, db_->QueryText("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?", {id}));
+      if (!owner) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
+      audience = *owner;
     }
     Json cols = columns;
     // A state set by hand brings its group along: a terminal state stamps its time columns
@@ -256,14 +245,13 @@ class SqliteCentralStore final : public CentralStore {
       }
     }
     const HlcStamp stamp = hlc_.Now();
-    if (t->columns.count("updated_hlc")) cols["updated_hlc"] = static_cast<int64_t>(stamp);
     MPP_RETURN_IF_ERROR(
         UpdateWithChange(*db_, policy_, table, id, cols, {stamp, kCentreOrigin, audience}));
     return Json{{"table", table}, {"id", id}, {"columns", columns}, {"hlc", std::to_string(stamp)}};
   }
 
-  std::mutex mu_;
-  std::unique_ptr<db::Database> db_;
+  Mutex mu_;
+  std::unique_ptr<db::Database> db_ PT_GUARDED_BY(mu_);
   MergePolicy policy_;
   Clock& clock_;
   Hlc hlc_;
@@ -273,15 +261,13 @@ class SqliteCentralStore final : public CentralStore {
 
 Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock,
                                                              db::OpenOptions options) {
-  auto db = db::Database::Open(path, options);
-  if (!db) return db.error();
-  MPP_RETURN_IF_ERROR(db::Migrate(**db, schema::Migrations()));
+  MPP_ASSIGN_OR_RETURN(auto db, db::Database::Open(path, options));
+  MPP_RETURN_IF_ERROR(db::Migrate(*db, schema::Migrations()));
   MPP_RETURN_IF_ERROR(
-      (*db)->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
-  auto policy = LoadMergePolicy(**db);
-  if (!policy) return policy.error();
+      db->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
+  MPP_ASSIGN_OR_RETURN(auto policy, LoadMergePolicy(*db));
   auto store =
-      std::make_unique<SqliteCentralStore>(std::move(db).value(), std::move(policy).value(), clock);
+      std::make_unique<SqliteCentralStore>(std::move(db), std::move(policy), clock);
   MPP_RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<CentralStore>(std::move(store));
 }

@@ -13,7 +13,7 @@
 
 #include "sync/core/change.h"
 #include "sync/core/clock.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
 #include "sync/store/apply.h"

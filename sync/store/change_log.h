@@ -12,7 +12,7 @@
 
 #include "sync/core/change.h"
 #include "sync/core/hlc.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/merge.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
@@ -28,13 +28,14 @@ struct ChangeStamp {
 };
 
 // INSERT INTO `table` the columns of `row` (an object whose keys are column names, including
-// the table's key), record the row's version, and append an 'insert' change. kDuplicate when
-// the key exists; kInvalidValue on a CHECK or foreign-key failure; kStorage otherwise.
+// the table's key, without the stamp columns: they are set from `stamp`), record the row's
+// version, and append an 'insert' change. kDuplicate when the key exists; kInvalidValue on a
+// CHECK or foreign-key failure; kStorage otherwise.
 Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
                         const Json& row, const ChangeStamp& stamp);
 
-// UPDATE `table` SET the columns of `changes` WHERE key = `id`, move the versions of the
-// columns written, and append an 'update' change holding just those columns and the versions
+// UPDATE `table` SET the columns of `changes` (and updated_hlc, if the table has it, to
+// `stamp`) WHERE key = `id`, move the versions of the columns written, and append an 'update' change holding just those columns and the versions
 // they overwrote (its base). kNotFound when no row has that key. kInternal, and nothing
 // written, when `stamp` is not above a version it overwrites: every other replica would then
 // keep the old value while this one keeps the new (the caller's clock did not observe it).
@@ -53,9 +54,6 @@ struct LogPage {
 Result<LogPage> ReadChangeLog(db::Database& db, int64_t after_seq,
                               const std::optional<std::string>& audience, size_t max_bytes,
                               size_t max_changes = 10000);
-
-// Binds a JSON scalar (string, integer, null) to parameter `index`.
-void BindJson(db::Statement& stmt, int index, const Json& value);
 
 // Stamps received from other replicas are persisted as a high-water mark in the same
 // transaction as the changes that carry them, so a restarted replica's clock starts above

@@ -1,25 +1,27 @@
 #include "sync/store/conflicts.h"
 
+#include "sync/store/rows.h"
+
 namespace mpp::store {
 
 Result<Json> ListConflicts(db::Database& db, const std::optional<std::string>& status) {
   if (status && *status != "open" && *status != "resolved") {
     return MakeError(Errc::kOutOfRange, "'status' must be open or resolved");
   }
-  auto stmt = db.Cached(
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
       "SELECT id, table_name, row_id, col, winner_value, winner_hlc, winner_origin, loser_value, "
       "loser_hlc, loser_origin, status, detected_at, resolved_at, resolution FROM conflicts "
-      "WHERE ?1 IS NULL OR status = ?1 ORDER BY detected_at DESC, id LIMIT 1000");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+      "WHERE ?1 IS NULL OR status = ?1 ORDER BY detected_at DESC, id LIMIT 1000"));
+  db::StatementRef s(stmt);
   s->Bind(1, status);
   Json items = Json::array();
   for (;;) {
-    auto r = s->Step();
-    if (!r) return r.error();
-    if (!*r) break;
-    auto side = [&](int v, int h, int o) {
-      return Json{{"value", Json::parse(s->ColumnText(v))},
+    MPP_ASSIGN_OR_RETURN(auto r, s->Step());
+    if (!r) break;
+    MPP_ASSIGN_OR_RETURN(const Json winner, ParseStoredJson(s->ColumnText(4), "conflicts.winner_value"));
+    MPP_ASSIGN_OR_RETURN(const Json loser, ParseStoredJson(s->ColumnText(7), "conflicts.loser_value"));
+    auto side = [&](const Json& value, int h, int o) {
+      return Json{{"value", value},
                   {"hlc", std::to_string(s->ColumnInt(h))},
                   {"origin", s->ColumnText(o)}};
     };
@@ -27,8 +29,8 @@ Result<Json> ListConflicts(db::Database& db, const std::optional<std::string>& s
                      {"table", s->ColumnText(1)},
                      {"row_id", s->ColumnText(2)},
                      {"column", s->ColumnText(3)},
-                     {"winner", side(4, 5, 6)},
-                     {"loser", side(7, 8, 9)},
+                     {"winner", side(winner, 5, 6)},
+                     {"loser", side(loser, 8, 9)},
                      {"status", s->ColumnText(10)},
                      {"detected_at", s->ColumnText(11)},
                      {"resolved_at", s->ColumnJson(12)},
@@ -43,33 +45,33 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
     return MakeError(Errc::kMissingField,
                      "send {\"keep\":\"winner\"}, {\"keep\":\"loser\"} or {\"value\": ...}");
   }
-  auto stmt = db.Cached(
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
       "SELECT table_name, row_id, col, winner_value, loser_value, status FROM conflicts "
-      "WHERE id = ?");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+      "WHERE id = ?"));
+  db::StatementRef s(stmt);
   s->Bind(1, id);
-  auto r = s->Step();
-  if (!r) return r.error();
-  if (!*r) return MakeError(Errc::kNotFound, "no conflict with id '" + id + "'");
+  MPP_ASSIGN_OR_RETURN(auto r, s->Step());
+  if (!r) return MakeError(Errc::kNotFound, "no conflict with id '" + id + "'");
   if (s->ColumnText(5) != "open") {
     return MakeError(Errc::kIllegalTransition, "conflict " + id + " is already resolved");
   }
   Resolution res{s->ColumnText(0), s->ColumnText(1), s->ColumnText(2), Json::object()};
+  MPP_ASSIGN_OR_RETURN(const Json winner, ParseStoredJson(s->ColumnText(3), "conflicts.winner_value"));
+  MPP_ASSIGN_OR_RETURN(const Json loser, ParseStoredJson(s->ColumnText(4), "conflicts.loser_value"));
   Json value;
   if (body.contains("keep")) {
     const Json& keep = body["keep"];
     if (keep != "winner" && keep != "loser") {
       return MakeError(Errc::kOutOfRange, "'keep' must be winner or loser");
     }
-    value = Json::parse(s->ColumnText(keep == "winner" ? 3 : 4));
+    value = keep == "winner" ? winner : loser;
   } else {
     value = body["value"];
   }
   const TablePolicy* t = policy.Find(res.table);
   if (!t) return MakeError(Errc::kInvalidValue, "conflict names an unknown table");
   if (res.group == t->state_machine_group &&
-      t->RankOf(res.group, value) < t->RankOf(res.group, Json::parse(s->ColumnText(3)))) {
+      t->RankOf(res.group, value) < t->RankOf(res.group, winner)) {
     return MakeError(Errc::kIllegalTransition,
                      "a status never moves back to an earlier stage; keep the winner or choose a "
                      "status of the same stage");
@@ -91,10 +93,9 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
 
 Status MarkResolved(db::Database& db, const std::string& id, const std::string& now,
                     const std::string& how) {
-  auto stmt = db.Cached(
-      "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = ? WHERE id = ?");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
+      "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = ? WHERE id = ?"));
+  db::StatementRef s(stmt);
   s->Bind(1, now).Bind(2, how).Bind(3, id);
   return s->Run();
 }
@@ -103,17 +104,16 @@ Result<Json> ResolveConflict(db::Database& db, const MergePolicy& policy, const 
                              const Json& body, const std::string& now, const std::string& how,
                              const std::function<Status(const Resolution&)>& write) {
   db::Transaction tx(db);
-  if (!tx.status()) return tx.status().error();
-  auto plan = PlanResolution(db, policy, id, body);
-  if (!plan) return plan.error();
-  MPP_RETURN_IF_ERROR(write(*plan));
+  MPP_RETURN_IF_ERROR(tx.status());
+  MPP_ASSIGN_OR_RETURN(auto plan, PlanResolution(db, policy, id, body));
+  MPP_RETURN_IF_ERROR(write(plan));
   MPP_RETURN_IF_ERROR(MarkResolved(db, id, now, how));
   MPP_RETURN_IF_ERROR(tx.Commit());
   return Json{{"id", id},
               {"status", "resolved"},
-              {"table", plan->table},
-              {"row_id", plan->row_id},
-              {"columns", plan->columns}};
+              {"table", plan.table},
+              {"row_id", plan.row_id},
+              {"columns", plan.columns}};
 }
 
 }  // namespace mpp::store

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/merge.h"
 #include "sync/db/database.h"
 

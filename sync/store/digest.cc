@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "sync/core/hex.h"
+#include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
 namespace mpp::store {
@@ -31,22 +33,20 @@ Result<Json> ComputeDigest(db::Database& db, const MergePolicy& policy, const st
   for (const auto& [name, t] : policy.tables()) {
     std::string sql = "SELECT * FROM " + name;
     if (!t.centre_owned) sql += " WHERE site_code = ?";
-    auto stmt = db.Prepare(sql);
-    if (!stmt) return stmt.error();
-    if (!t.centre_owned) (*stmt)->Bind(1, site);
+    MPP_ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
+    if (!t.centre_owned) stmt->Bind(1, site);
     Acc total;
     std::array<Acc, kDigestBuckets> buckets;
     for (;;) {
-      auto r = (*stmt)->Step();
-      if (!r) return r.error();
-      if (!*r) break;
+      MPP_ASSIGN_OR_RETURN(auto r, stmt->Step());
+      if (!r) break;
       Json row = Json::object();  // keys sorted: a canonical form
       std::string key;
-      for (int i = 0; i < (*stmt)->ColumnCount(); ++i) {
-        const std::string col = (*stmt)->ColumnName(i);
+      for (int i = 0; i < stmt->ColumnCount(); ++i) {
+        const std::string col = stmt->ColumnName(i);
         if (IsStampColumn(col)) continue;
-        row[col] = (*stmt)->ColumnJson(i);
-        if (col == t.key) key = (*stmt)->ColumnText(i);
+        row[col] = stmt->ColumnJson(i);
+        if (col == t.key) key = stmt->ColumnText(i);
       }
       const std::string h = Sha256Hex(row.dump());
       total.Add(h);

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/merge.h"
 #include "sync/db/database.h"
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <string_view>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/result.h"
 
 namespace mpp::store {

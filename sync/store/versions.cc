@@ -1,12 +1,9 @@
 #include "sync/store/versions.h"
 
 #include "schema/migrations.h"
+#include "sync/store/rows.h"
 
 namespace mpp::store {
-
-bool IsStampColumn(std::string_view column) {
-  return column == "hlc" || column == "created_hlc" || column == "updated_hlc";
-}
 
 Version RowVersions::Get(const std::string& group, int current_rank) const {
   auto it = cols.find(group);
@@ -22,31 +19,25 @@ void RowVersions::Set(const std::string& group, const Version& v) {
 
 Result<RowVersions> LoadVersions(db::Database& db, std::string_view table,
                                  std::string_view row_id) {
-  auto stmt =
-      db.Cached("SELECT hlc, origin, cols FROM row_versions WHERE table_name = ? AND row_id = ?");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached("SELECT hlc, origin, cols FROM row_versions WHERE table_name = ? AND row_id = ?"));
+  db::StatementRef s(stmt);
   s->Bind(1, table).Bind(2, row_id);
-  auto row = s->Step();
-  if (!row) return row.error();
+  MPP_ASSIGN_OR_RETURN(const bool row, s->Step());
   RowVersions v;
-  if (!*row) return v;
+  if (!row) return v;
   v.stored = true;
   v.hlc = static_cast<HlcStamp>(s->ColumnInt(0));
   v.origin = s->ColumnText(1);
-  auto cols = ParseJson(s->ColumnText(2));
-  if (!cols) return MakeError(Errc::kStorage, "row_versions.cols is not JSON");
-  v.cols = std::move(cols).value();
+  MPP_ASSIGN_OR_RETURN(v.cols, ParseStoredJson(s->ColumnText(2), "row_versions.cols"));
   return v;
 }
 
 Status SaveVersions(db::Database& db, std::string_view table, std::string_view row_id,
                     const RowVersions& v) {
-  auto stmt = db.Cached(
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
       "INSERT INTO row_versions (table_name, row_id, hlc, origin, cols) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (table_name, row_id) DO UPDATE SET cols = excluded.cols");
-  if (!stmt) return stmt.error();
-  db::StatementRef s(*stmt);
+      "ON CONFLICT (table_name, row_id) DO UPDATE SET cols = excluded.cols"));
+  db::StatementRef s(stmt);
   s->Bind(1, table).Bind(2, row_id).Bind(3, static_cast<int64_t>(v.hlc)).Bind(4, v.origin);
   s->Bind(5, v.cols.dump());
   return s->Run();
@@ -55,14 +46,12 @@ Status SaveVersions(db::Database& db, std::string_view table, std::string_view r
 Status LoadPolicyColumns(db::Database& db, MergePolicy& policy) {
   for (const auto& [name, _] : policy.tables()) {
     TablePolicy* t = policy.FindMutable(name);
-    auto stmt = db.Prepare("SELECT name FROM pragma_table_info(?)");
-    if (!stmt) return stmt.error();
-    (*stmt)->Bind(1, name);
+    MPP_ASSIGN_OR_RETURN(auto stmt, db.Prepare("SELECT name FROM pragma_table_info(?)"));
+    stmt->Bind(1, name);
     for (;;) {
-      auto r = (*stmt)->Step();
-      if (!r) return r.error();
-      if (!*r) break;
-      t->columns.insert((*stmt)->ColumnText(0));
+      MPP_ASSIGN_OR_RETURN(auto r, stmt->Step());
+      if (!r) break;
+      t->columns.insert(stmt->ColumnText(0));
     }
     if (t->columns.empty()) {
       return MakeError(Errc::kConfig, "merge rules name table '" + name + "' the schema lacks");
@@ -72,9 +61,8 @@ Status LoadPolicyColumns(db::Database& db, MergePolicy& policy) {
 }
 
 Result<MergePolicy> LoadMergePolicy(db::Database& db) {
-  auto policy = MergePolicy::Parse(schema::MergeRulesJson());
-  if (!policy) return policy.error();
-  MPP_RETURN_IF_ERROR(LoadPolicyColumns(db, *policy));
+  MPP_ASSIGN_OR_RETURN(auto policy, MergePolicy::Parse(schema::MergeRulesJson()));
+  MPP_RETURN_IF_ERROR(LoadPolicyColumns(db, policy));
   return policy;
 }
 

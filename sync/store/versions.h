@@ -34,7 +34,4 @@ Status LoadPolicyColumns(db::Database& db, MergePolicy& policy);
 // The policy of schema/merge_rules.json with columns from `db`.
 Result<MergePolicy> LoadMergePolicy(db::Database& db);
 
-// True for the columns that stamp a row itself; changes carry their own hlc instead.
-bool IsStampColumn(std::string_view column);
-
 }  // namespace mpp::store

@@ -22,7 +22,7 @@
 #include "node/ctl/https_transport.h"
 #include "schema/migrations.h"
 #include "sync/core/hlc.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/time_util.h"
 #include "sync/db/database.h"
 #include "sync/db/migrate.h"
@@ -328,7 +328,7 @@ class TimedTransport final : public mpp::replicator::SyncTransport {
   TimedTransport(mpp::replicator::SyncTransport& inner, std::vector<double>& latencies,
                  std::mutex& mu)
       : inner_(inner), latencies_(latencies), mu_(mu) {}
-  mpp::Result<mpp::net::HttpResponse> Send(const mpp::net::HttpRequest& r) override {
+  mpp::Result<mpp::http::Response> Send(const mpp::http::Request& r) override {
     const auto t0 = SteadyClock::now();
     auto res = inner_.Send(r);
     const double ms = Since(t0) * 1000;
@@ -384,7 +384,7 @@ Json BenchManySites(const std::string& base, const std::string& pki, int sites, 
       std::exit(1);
     }
     for (int k = 0; k < per_site; ++k)
-      (void)(*st)->CreateApplication({{"service_code", "DKC-KTP"}});
+      (void)(*st)->office().CreateApplication({{"service_code", "DKC-KTP"}});
     stores.push_back(std::move(st).value());
   }
   const double setup_s = Since(s0);
@@ -404,7 +404,7 @@ Json BenchManySites(const std::string& base, const std::string& pki, int sites, 
       mpp::replicator::SyncOptions o;
       o.schema_version = mpp::schema::Migrations().back().version;
       o.initial_batch_bytes = 16 * 1024;  // several pushes per site
-      mpp::replicator::Replicator r(*stores[static_cast<size_t>(i)], timed, clock, o);
+      mpp::replicator::Replicator r(stores[static_cast<size_t>(i)]->replica(), timed, clock, o);
       start.arrive_and_wait();
       auto rep = r.SyncOnce();
       if (!rep) {

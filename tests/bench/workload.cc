@@ -2,7 +2,8 @@
 
 #include <cstdio>
 
-#include "sync/core/json_util.h"
+#include "sync/core/hex.h"
+#include "sync/core/json.h"
 #include "sync/core/time_util.h"
 
 namespace mpp::bench {

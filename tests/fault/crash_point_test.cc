@@ -71,18 +71,18 @@ class CrashPointTest : public ::testing::Test {
       ASSERT_TRUE(s.ok());
       for (int i = 0; i < 40; ++i) {
         clock.Advance(1000);
-        auto a = (*s)->CreateApplication({{"service_code", i % 2 ? "DKC-KK" : "SAM-PKB"}});
+        auto a = (*s)->office().CreateApplication({{"service_code", i % 2 ? "DKC-KK" : "SAM-PKB"}});
         ASSERT_TRUE(a.ok());
         ids.push_back((*a)["id"]);
-        ASSERT_TRUE((*s)->ChangeStatus(ids.back(), {{"to", "verified"}}).ok());
+        ASSERT_TRUE((*s)->office().ChangeStatus(ids.back(), {{"to", "verified"}}).ok());
         if (i % 3 == 0) {
           ASSERT_TRUE(
-              (*s)->RecordPayment(
+              (*s)->office().RecordPayment(
                       {{"application_id", ids.back()}, {"amount_idr", 30000}, {"method", "cash"}})
                   .ok());
         }
       }
-      auto out = (*s)->ReadOutbox(0, 64 << 20);
+      auto out = (*s)->replica().ReadOutbox(0, 64 << 20);
       ASSERT_TRUE(out.ok());
       outbox_ = new std::vector<Change>(out->changes);
     }
@@ -241,12 +241,12 @@ Scenario LocalSaveScenario() {
           const std::string tag = "langkah " + std::to_string(step);
           Result<Json> r = Json();
           if (step % 2 == 0) {
-            r = st.CreateApplication({{"service_code", "DKC-KTP"}, {"notes", tag}});
+            r = st.office().CreateApplication({{"service_code", "DKC-KTP"}, {"notes", tag}});
           } else {
             auto app = st.database_for_testing().QueryText(
                 "SELECT id FROM applications ORDER BY id LIMIT 1");
             if (!app) return app.error();
-            r = st.RecordPayment({{"application_id", **app},
+            r = st.office().RecordPayment({{"application_id", **app},
                                   {"amount_idr", 10000 + step},
                                   {"method", "qris"},
                                   {"reference", tag}});
@@ -343,7 +343,7 @@ TEST_F(CrashPointTest, MarkAcknowledged) {
   Scenario s{"mark acknowledged (site)",
              [](const std::string& dir, int step, const db::OpenOptions& o) {
                return OpenSite(dir, o, [&](store::SiteStore& st) {
-                 return st.MarkAcked(step == 0 ? 50 : 100);
+                 return st.replica().MarkAcked(step == 0 ? 50 : 100);
                });
              },
              2,
@@ -363,7 +363,7 @@ TEST_F(CrashPointTest, AdvancePullCursor) {
   Scenario s{"pull page + cursor (site)",
              [](const std::string& dir, int, const db::OpenOptions& o) {
                return OpenSite(dir, o, [&](store::SiteStore& st) -> Status {
-                 auto r = st.ApplyPulled(feed_->changes, feed_->next_cursor);
+                 auto r = st.replica().ApplyPulled(feed_->changes, feed_->next_cursor);
                  if (!r) return r.error();
                  return {};
                });

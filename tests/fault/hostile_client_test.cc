@@ -15,6 +15,7 @@
 
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
+#include "sync/protocol/wire.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -56,8 +57,8 @@ class HostileClientTest : public ::testing::Test {
                              pki_ + "/ca.crt", ""});
   }
 
-  static net::HttpRequest Pull() {
-    net::HttpRequest r;
+  static http::Request Pull() {
+    http::Request r;
     r.method = "GET";
     r.target = "/sync/v1/pull?after=0";
     r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, "3"}};

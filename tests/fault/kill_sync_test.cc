@@ -16,7 +16,7 @@
 #include <set>
 #include <thread>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/db/database.h"
 #include "sync/net/http_client.h"
 #include "sync/store/site_store.h"
@@ -68,10 +68,10 @@ class KillSyncTest : public ::testing::Test {
     auto s = store::SiteStore::Open(site_ + "/site.db", clock, random);
     ASSERT_TRUE(s.ok());
     for (int i = 0; i < applications; ++i) {
-      auto a = (*s)->CreateApplication({{"service_code", i % 3 ? "DKC-KK" : "SAM-PKB"}});
+      auto a = (*s)->office().CreateApplication({{"service_code", i % 3 ? "DKC-KK" : "SAM-PKB"}});
       ASSERT_TRUE(a.ok());
       if (i % 4 == 0) {
-        ASSERT_TRUE((*s)->ChangeStatus((*a)["id"], {{"to", "verified"}}).ok());
+        ASSERT_TRUE((*s)->office().ChangeStatus((*a)["id"], {{"to", "verified"}}).ok());
       }
     }
   }

@@ -9,12 +9,12 @@
 #include <random>
 #include <set>
 
-#include "node/central/central_api.h"
 #include "schema/migrations.h"
 #include "sync/core/log.h"
 #include "sync/protocol/messages.h"
 #include "sync/replicator/replicator.h"
 #include "sync/store/central_store.h"
+#include "sync/replicator/central_endpoint.h"
 #include "sync/store/site_store.h"
 #include "tests/support/fault_vfs.h"
 #include "tests/support/temp_dir.h"
@@ -59,7 +59,7 @@ class World;
 class SimTransport final : public replicator::SyncTransport {
  public:
   SimTransport(World& world, size_t site) : world_(world), site_(site) {}
-  Result<net::HttpResponse> Send(const net::HttpRequest& request) override;
+  Result<http::Response> Send(const http::Request& request) override;
 
  private:
   World& world_;
@@ -122,7 +122,7 @@ class World {
   }
 
   // The network, as seen by site `i`'s replicator.
-  Result<net::HttpResponse> Send(size_t i, const net::HttpRequest& request) {
+  Result<http::Response> Send(size_t i, const http::Request& request) {
     Site& s = sites_[i];
     ++result_.messages;
     const std::string what = s.code + " " + request.method + " " + Path(request.target);
@@ -136,12 +136,12 @@ class World {
       return ForgedAck(what, request);
     }
     if (Chance(fault_ * 0.3) && late_.size() < 16) late_.push_back({i, request});
-    net::HttpResponse response = Deliver(i, request);
+    http::Response response = Deliver(i, request);
     if (FaultVfs::Get().crashed()) return Lost(what, "centre crashed while handling it");
     if (Chance(fault_ * 0.3)) {
       ++result_.duplicated;
       Event(what + ": delivered twice");
-      net::HttpResponse second = Deliver(i, request);
+      http::Response second = Deliver(i, request);
       if (FaultVfs::Get().crashed()) return Lost(what, "centre crashed on the duplicate");
       if (Chance(0.5)) response = std::move(second);
     }
@@ -175,7 +175,7 @@ class World {
       std::abort();
     }
     central_ = std::move(c).value();
-    api_ = std::make_unique<central::CentralApi>(*central_, central_clock_, SchemaVersion());
+    api_ = std::make_unique<replicator::CentralEndpoint>(*central_, central_clock_, SchemaVersion());
   }
   void RestartCentre() {
     ++result_.centre_crashes;
@@ -201,7 +201,7 @@ class World {
     so.initial_batch_bytes = so.min_batch_bytes = so.max_batch_bytes = 3000;
     so.pull_page_bytes = 3000;
     s.replicator =
-        std::make_unique<replicator::Replicator>(*s.store, *s.transport, *s.pc_clock, so);
+        std::make_unique<replicator::Replicator>(s.store->replica(), *s.transport, *s.pc_clock, so);
     s.crash_pending = false;
   }
   void RestartSite(Site& s) {
@@ -214,7 +214,7 @@ class World {
     Event(s.code + " restarted from its file");
   }
 
-  net::HttpResponse Deliver(size_t i, net::HttpRequest request) {
+  http::Response Deliver(size_t i, http::Request request) {
     request.peer_uris = {"mpp:site:" + sites_[i].code};
     // Now and then the centre's disk fails, or the centre dies, inside the request (unless a
     // fault scheduled by the caller is still pending).
@@ -230,7 +230,7 @@ class World {
       }
     }
     const int64_t failures = vfs.failures();
-    net::HttpResponse r = api_->Handle(request);
+    http::Response r = api_->Handle(request);
     if (vfs.failures() > failures) ++result_.io_errors;
     if (vfs.crashed()) {
       Event("centre crashed inside " + Path(request.target) + " (" + std::to_string(r.status) +
@@ -241,35 +241,35 @@ class World {
     return r;
   }
 
-  Result<net::HttpResponse> Lost(const std::string& what, const std::string& why) {
+  Result<http::Response> Lost(const std::string& what, const std::string& why) {
     Event(what + ": " + why);
     return MakeError(Errc::kInternal, "link: " + why);
   }
 
-  static bool IsPush(const net::HttpRequest& r) { return r.target == "/sync/v1/push"; }
+  static bool IsPush(const http::Request& r) { return r.target == "/sync/v1/push"; }
   static std::string Path(const std::string& target) { return target.substr(0, target.find('?')); }
 
-  Result<protocol::PushRequest> DecodePush(const net::HttpRequest& r) {
+  Result<protocol::PushRequest> DecodePush(const http::Request& r) {
     auto body = protocol::DecodeBody(r.body, r.Header("content-encoding"));
     if (!body) return body.error();
     return protocol::PushRequestFromJson(*body);
   }
 
   // Planted bug: "stored", without delivering.
-  Result<net::HttpResponse> ForgedAck(const std::string& what, const net::HttpRequest& r) {
+  Result<http::Response> ForgedAck(const std::string& what, const http::Request& r) {
     auto push = DecodePush(r);
     if (!push) return Lost(what, "undecodable push");
     protocol::PushResponse resp;
     resp.acked_seq = push->first_seq + static_cast<int64_t>(push->changes.size()) - 1;
     resp.applied = static_cast<int>(push->changes.size());
-    net::HttpResponse out;
+    http::Response out;
     out.body = protocol::EncodeBody(protocol::ToJson(resp), false);
     Event(what + ": PLANTED forged acknowledgement");
     return out;
   }
 
   // Planted bug: the batch's applications sent again under new ids and seqs.
-  void RenumberedResend(size_t i, const net::HttpRequest& r) {
+  void RenumberedResend(size_t i, const http::Request& r) {
     auto push = DecodePush(r);
     if (!push) return;
     auto acked = central_->AckedSeq(sites_[i].code);
@@ -283,7 +283,7 @@ class World {
       copy.changes.push_back(std::move(c));
     }
     if (copy.changes.empty()) return;
-    net::HttpRequest again = r;
+    http::Request again = r;
     again.body = protocol::EncodeBody(protocol::ToJson(copy), false);
     again.headers.erase(std::remove_if(again.headers.begin(), again.headers.end(),
                                        [](const auto& h) { return h.first == "content-encoding"; }),
@@ -346,10 +346,10 @@ class World {
     if (kind < 40 || app.empty()) {
       table = "applications";
       const char* services[] = {"DKC-KTP", "DKC-KK", "SAM-PKB", "POL-SKCK"};
-      r = s.store->CreateApplication({{"service_code", services[Pick(4)]}});
+      r = s.store->office().CreateApplication({{"service_code", services[Pick(4)]}});
     } else if (kind < 65) {
       table = "application_events";
-      auto got = s.store->GetApplication(app);
+      auto got = s.store->office().GetApplication(app);
       if (!got) {
         r = got.error();
       } else {
@@ -358,21 +358,21 @@ class World {
                          : st == "verified"   ? "in_process"
                          : st == "in_process" ? (Chance(0.8) ? "completed" : "rejected")
                                               : "cancelled";
-        r = s.store->ChangeStatus(app, {{"to", to}});
+        r = s.store->office().ChangeStatus(app, {{"to", to}});
       }
     } else if (kind < 85) {
       table = "payments";
-      r = s.store->RecordPayment({{"application_id", app},
+      r = s.store->office().RecordPayment({{"application_id", app},
                                   {"amount_idr", 5000 + static_cast<int64_t>(Pick(100)) * 1000},
                                   {"method", Chance(0.5) ? "cash" : "qris"}});
     } else if (kind < 93) {
       table = "surveys";
       Json survey = {{"service_code", "DKC-KTP"}, {"application_id", app}};
       for (int u = 1; u <= 9; ++u) survey["u" + std::to_string(u)] = 1 + Pick(4);
-      r = s.store->RecordSurvey(survey);
+      r = s.store->office().RecordSurvey(survey);
     } else {
       table = "queue_tickets";
-      r = s.store->IssueTicket({{"service_code", "DKC-KTP"}});
+      r = s.store->office().IssueTicket({{"service_code", "DKC-KTP"}});
     }
     if (vfs.failures() > failures) ++result_.io_errors;
     if (vfs.crashed()) {
@@ -451,7 +451,7 @@ class World {
     auto [site, request] = late_[k];
     late_.erase(late_.begin() + static_cast<long>(k));
     ++result_.late;
-    const net::HttpResponse r = Deliver(site, request);
+    const http::Response r = Deliver(site, request);
     Event(sites_[site].code + " " + Path(request.target) + " delivered late -> " +
           std::to_string(r.status));
   }
@@ -459,7 +459,7 @@ class World {
   // ---- the checker ----
   void CheckAcknowledgedIsStored(const std::string& when) {
     for (Site& s : sites_) {
-      auto mine = s.store->AckedSeq();
+      auto mine = s.store->replica().AckedSeq();
       auto theirs = central_->AckedSeq(s.code);
       if (mine.ok() && theirs.ok() && *mine > *theirs) {
         Violation(when + ": " + s.code + " holds changes up to " + std::to_string(*mine) +
@@ -521,7 +521,7 @@ class World {
       }
       auto last = (*site)->QueryInt("SELECT COALESCE(MAX(seq), 0) FROM change_log");
       auto theirs = central_->AckedSeq(s.code);
-      auto mine = s.store->AckedSeq();
+      auto mine = s.store->replica().AckedSeq();
       if (!last.ok() || !theirs.ok() || !mine.ok() || *theirs != *last || *mine != *last) {
         Violation(s.code + ": last change " + std::to_string(last.ok() ? *last : -1) +
                   ", acknowledged here " + std::to_string(mine.ok() ? *mine : -1) +
@@ -559,9 +559,9 @@ class World {
   int64_t now_ = kT0;
   ManualClock central_clock_{kT0};
   std::unique_ptr<store::CentralStore> central_;
-  std::unique_ptr<central::CentralApi> api_;
+  std::unique_ptr<replicator::CentralEndpoint> api_;
   std::vector<Site> sites_;
-  std::vector<std::pair<size_t, net::HttpRequest>> late_;
+  std::vector<std::pair<size_t, http::Request>> late_;
   double fault_ = 0;
   bool last_sync_ok_ = false;
   std::string last_sync_error_;
@@ -570,7 +570,7 @@ class World {
   SimResult result_;
 };
 
-Result<net::HttpResponse> SimTransport::Send(const net::HttpRequest& request) {
+Result<http::Response> SimTransport::Send(const http::Request& request) {
   return world_.Send(site_, request);
 }
 

@@ -9,12 +9,12 @@
 #include <string>
 #include <string_view>
 
-#include "sync/net/http_types.h"
+#include "sync/http/message.h"
 
 namespace mpp::fuzz {
 
-inline net::HttpRequest RequestFromBytes(const uint8_t* data, size_t size) {
-  net::HttpRequest r;
+inline http::Request RequestFromBytes(const uint8_t* data, size_t size) {
+  http::Request r;
   if (size == 0) return r;
   static const char* const kPeers[] = {"mpp:site:MPP7301", "mpp:site:MPP7302", "mpp:role:operator",
                                        "mpp:role:ministry", ""};

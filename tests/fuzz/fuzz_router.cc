@@ -10,7 +10,7 @@
 #include "node/central/central_api.h"
 #include "node/site/office_api.h"
 #include "schema/migrations.h"
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/core/log.h"
 #include "sync/store/central_store.h"
 #include "sync/store/site_store.h"
@@ -51,7 +51,7 @@ struct World {
   std::unique_ptr<site::OfficeApi> office_api;
 };
 
-void CheckResponse(const net::HttpResponse& r) {
+void CheckResponse(const http::Response& r) {
   if (r.status < 200 || r.status > 599) std::abort();
   if (r.status >= 400) {
     auto j = ParseJson(r.body);
@@ -68,7 +68,7 @@ void CheckResponse(const net::HttpResponse& r) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static World* world = new World();  // one per process: the stores keep what inputs wrote
   if (size == 0) return 0;
-  net::HttpRequest req = fuzz::RequestFromBytes(data + 1, size - 1);
+  http::Request req = fuzz::RequestFromBytes(data + 1, size - 1);
   if (data[0] & 1) {
     CheckResponse(world->central_api->Handle(req));
   } else {

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/db/database.h"
 #include "sync/net/http_client.h"
 #include "tests/support/process.h"
@@ -135,7 +135,7 @@ TEST_F(NodeProcessTest, OversizedAndMalformedRequestsAreRefusedAndTheNodeCarries
   }
   {
     net::HttpClient client("127.0.0.1", node.port);
-    net::HttpRequest r;
+    http::Request r;
     r.method = "POST";
     r.target = "/api/v1/applications";
     r.content_type = "application/json";

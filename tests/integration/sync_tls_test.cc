@@ -8,9 +8,10 @@
 #include <cstdlib>
 #include <random>
 
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
+#include "sync/protocol/wire.h"
 #include "sync/store/site_store.h"
 #include "tests/support/link_proxy.h"
 #include "tests/support/process.h"
@@ -86,10 +87,10 @@ class SyncTlsTest : public ::testing::Test {
     return {pki_ + "/" + name + ".crt", pki_ + "/" + name + ".key", pki_ + "/ca.crt", ""};
   }
 
-  Result<net::HttpResponse> Call(const net::TlsClientConfig& tls, const std::string& method,
+  Result<http::Response> Call(const net::TlsClientConfig& tls, const std::string& method,
                                  const std::string& target, const Json& body = nullptr) {
     net::HttpClient client("127.0.0.1", port_, std::chrono::seconds(10), tls);
-    net::HttpRequest r;
+    http::Request r;
     r.method = method;
     r.target = target;
     r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, "3"}};
@@ -117,13 +118,13 @@ TEST_F(SyncTlsTest, ThreeSitesSyncedInRandomOrdersConverge) {
     for (const auto& c : codes) {
       WithStore(data[c], [&](store::SiteStore& s) {
         for (int i = 0; i < 5; ++i) {
-          auto a = s.CreateApplication({{"service_code", i % 2 ? "SAM-PKB" : "DKC-KK"}});
+          auto a = s.office().CreateApplication({{"service_code", i % 2 ? "SAM-PKB" : "DKC-KK"}});
           ASSERT_TRUE(a.ok());
           apps.emplace_back(c, (*a)["id"]);
         }
         for (int i = 0; i < 3; ++i) {
           const auto& [site, id] = apps[rng() % apps.size()];
-          if (site == c) (void)s.ChangeStatus(id, {{"to", steps[rng() % 4]}});
+          if (site == c) (void)s.office().ChangeStatus(id, {{"to", steps[rng() % 4]}});
         }
       });
     }
@@ -148,14 +149,14 @@ TEST_F(SyncTlsTest, AConcurrentEditAtSiteAndCentreGivesOneWinnerAndARecordedConf
   const std::string data = InitSite("MPP7301");
   std::string id;
   WithStore(data, [&](store::SiteStore& s) {
-    auto a = s.CreateApplication({{"service_code", "POL-SKCK"}});
+    auto a = s.office().CreateApplication({{"service_code", "POL-SKCK"}});
     id = (*a)["id"];
-    ASSERT_TRUE(s.ChangeStatus(id, {{"to", "verified"}}).ok());
+    ASSERT_TRUE(s.office().ChangeStatus(id, {{"to", "verified"}}).ok());
   });
   Ctl({"--data", data, "sync", "--json"});
   WithStore(data, [&](store::SiteStore& s) {
-    ASSERT_TRUE(s.ChangeStatus(id, {{"to", "in_process"}}).ok());
-    ASSERT_TRUE(s.ChangeStatus(id, {{"to", "completed"}}).ok());
+    ASSERT_TRUE(s.office().ChangeStatus(id, {{"to", "in_process"}}).ok());
+    ASSERT_TRUE(s.office().ChangeStatus(id, {{"to", "completed"}}).ok());
   });
   auto patch = Call(Cert("operator"), "PATCH", "/api/v1/records/applications/" + id,
                     {{"status", "rejected"}, {"notes", "ditolak pusat"}});
@@ -170,8 +171,8 @@ TEST_F(SyncTlsTest, AConcurrentEditAtSiteAndCentreGivesOneWinnerAndARecordedConf
   ASSERT_GE(cj["items"].size(), 1u);
   const std::string winner = cj["items"][0]["winner"]["value"]["status"];
   WithStore(data, [&](store::SiteStore& s) {
-    EXPECT_EQ((*s.GetApplication(id))["status"], winner);
-    EXPECT_EQ((*s.ListConflicts(std::nullopt))["items"][0]["id"], cj["items"][0]["id"]);
+    EXPECT_EQ((*s.office().GetApplication(id))["status"], winner);
+    EXPECT_EQ((*s.office().ListConflicts(std::nullopt))["items"][0]["id"], cj["items"][0]["id"]);
   });
 }
 
@@ -210,7 +211,7 @@ TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesO
       Call(Cert("MPP7301"), "POST", "/sync/v1/push", Json(std::string(17 * 1024 * 1024, 'x')));
   EXPECT_TRUE(!big.ok() || big->status == 413) << (big.ok() ? big->body.substr(0, 200) : "");
   net::HttpClient client("127.0.0.1", port_, std::chrono::seconds(10), Cert("MPP7301"));
-  net::HttpRequest deep;
+  http::Request deep;
   deep.method = "POST";
   deep.target = "/sync/v1/push";
   deep.content_type = "application/json";
@@ -257,7 +258,7 @@ TEST_F(SyncTlsTest, SmallRequestsThroughARelayDoNotStall) {
   std::string body(30000, '\0');  // a batch-sized body: several TCP segments
   for (size_t k = 0; k < body.size(); ++k) body[k] = static_cast<char>((k * 7919) % 251);
   for (int i = 0; i < 40; ++i) {
-    net::HttpRequest r;
+    http::Request r;
     r.method = "POST";
     r.target = "/sync/v1/push";
     r.body = body;
@@ -288,7 +289,7 @@ TEST_F(SyncTlsTest, ACutAtRandomByteOffsetsResendsAtMostOneBatch) {
   for (; trials < wanted; ++trials) {
     WithStore(data, [](store::SiteStore& s) {
       for (int i = 0; i < 400; ++i) {
-        ASSERT_TRUE(s.CreateApplication({{"service_code", "DKC-KK"}}).ok());
+        ASSERT_TRUE(s.office().CreateApplication({{"service_code", "DKC-KK"}}).ok());
       }
     });
     const int64_t offset = trials == 0 ? 0 : 300 + static_cast<int64_t>(rng() % total);
@@ -332,7 +333,7 @@ TEST_F(SyncTlsTest, AStalledLinkFailsTheSyncAfterItsTimeoutAndLosesNothing) {
   const std::string data = InitSite("MPP7301");
   WithStore(data, [](store::SiteStore& s) {
     for (int i = 0; i < 600; ++i) {
-      ASSERT_TRUE(s.CreateApplication({{"service_code", "DKC-KK"}}).ok());
+      ASSERT_TRUE(s.office().CreateApplication({{"service_code", "DKC-KK"}}).ok());
     }
   });
   testing::LinkProxy proxy(port_, {.bits_per_second = 4'000'000, .stall_after_bytes = 20'000});

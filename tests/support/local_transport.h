@@ -1,30 +1,31 @@
-// The replicator's transport, in-process: each request goes straight to a CentralApi as if it
-// had arrived over mutual TLS with a certificate naming `uris`. No sockets.
+// The replicator's transport, in-process: each request goes straight to the centre's handler
+// (a CentralEndpoint, or mpp-central's whole CentralApi) as if it had arrived over mutual TLS
+// with a certificate naming `uris`. No sockets.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "node/central/central_api.h"
+#include "sync/http/message.h"
 #include "sync/replicator/replicator.h"
 
 namespace mpp::testing {
 
 class LocalTransport final : public replicator::SyncTransport {
  public:
-  LocalTransport(central::CentralApi& api, std::vector<std::string> uris)
-      : api_(api), uris_(std::move(uris)) {}
-  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
+  LocalTransport(http::Handler centre, std::vector<std::string> uris)
+      : centre_(std::move(centre)), uris_(std::move(uris)) {}
+  Result<http::Response> Send(const http::Request& request) override {
     if (cut_) return MakeError(Errc::kInternal, "link cut (test)");
     const int index = messages_++;
     if (index == fail_message_ && !fail_after_delivery_) {
       lost_ = request;
       return MakeError(Errc::kInternal, "request lost (test)");
     }
-    net::HttpRequest r = request;
+    http::Request r = request;
     r.peer_uris = uris_;
     sent_ += r.body.size();
-    auto res = api_.Handle(r);
+    auto res = centre_(r);
     if (index == fail_message_ && fail_after_delivery_) {
       lost_ = request;
       return MakeError(Errc::kInternal, "response lost (test)");
@@ -47,20 +48,20 @@ class LocalTransport final : public replicator::SyncTransport {
     fail_after_delivery_ = after_delivery;
     lost_ = {};
   }
-  const net::HttpRequest& lost_request() const { return lost_; }
+  const http::Request& lost_request() const { return lost_; }
   int messages() const { return messages_; }
   // The next `n` requests reach the centre but their responses are lost.
   void drop_responses(int n) { drop_responses_ = n; }
 
  private:
-  central::CentralApi& api_;
+  http::Handler centre_;
   std::vector<std::string> uris_;
   uint64_t sent_ = 0, received_ = 0;
   bool cut_ = false;
   int drop_responses_ = 0;
   int messages_ = 0, fail_message_ = -1;
   bool fail_after_delivery_ = false;
-  net::HttpRequest lost_;
+  http::Request lost_;
 };
 
 }  // namespace mpp::testing

@@ -11,7 +11,7 @@ namespace {
 class DemoGeneratorTest : public store::StoreFixture {};
 
 TEST_F(DemoGeneratorTest, VisitsGoThroughTheApiWithoutErrorsAndAreReproducible) {
-  site::OfficeApi api(*store_);
+  site::OfficeApi api(store_->office());
   auto call = [&](const std::string& method, const std::string& path, const Json& body) {
     auto r =
         api.Handle({method, path, "application/json", body.is_null() ? "" : body.dump(), {}, {}});

@@ -9,9 +9,9 @@ namespace {
 
 class OfficeApiTest : public store::StoreFixture {
  protected:
-  net::HttpResponse Call(const std::string& method, const std::string& target,
+  http::Response Call(const std::string& method, const std::string& target,
                          const std::string& body = "", const std::string& ct = "application/json") {
-    OfficeApi api(*store_);
+    OfficeApi api(store_->office());
     return api.Handle({method, target, ct, body, {}, {}});
   }
   Json CallJson(const std::string& method, const std::string& target, const Json& body,

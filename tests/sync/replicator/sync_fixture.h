@@ -1,5 +1,6 @@
-// A centre and several sites in one process: real SQLite files, the real CentralApi, the real
-// Replicator, joined by LocalTransport. Clocks are ManualClocks the test moves.
+// A centre and several sites in one process: real SQLite files, the real CentralEndpoint, the
+// real Replicator, joined by LocalTransport. Clocks are ManualClocks the test moves. A test of
+// mpp-central's whole API puts its handler in `centre_` (tests/node/central).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,9 +8,10 @@
 #include <map>
 #include <memory>
 
-#include "node/central/central_api.h"
 #include "schema/migrations.h"
 #include "sync/protocol/messages.h"
+#include "sync/protocol/wire.h"
+#include "sync/replicator/central_endpoint.h"
 #include "sync/replicator/replicator.h"
 #include "sync/store/central_store.h"
 #include "sync/store/site_store.h"
@@ -34,7 +36,19 @@ class SyncFixture : public ::testing::Test {
     auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
     ASSERT_TRUE(c.ok()) << c.error().message;
     central_ = std::move(c).value();
-    api_ = std::make_unique<central::CentralApi>(*central_, central_clock_, SchemaVersion());
+    endpoint_ =
+        std::make_unique<replicator::CentralEndpoint>(*central_, central_clock_, SchemaVersion());
+    centre_ = [this](const http::Request& r) { return endpoint_->Handle(r); };
+  }
+  // Reopens the centre's store from its file, as after a restart.
+  void RestartCentre() {
+    endpoint_.reset();
+    central_.reset();
+    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    central_ = std::move(c).value();
+    endpoint_ =
+        std::make_unique<replicator::CentralEndpoint>(*central_, central_clock_, SchemaVersion());
   }
   static int SchemaVersion() { return schema::Migrations().back().version; }
 
@@ -48,12 +62,14 @@ class SyncFixture : public ::testing::Test {
     auto st = store::SiteStore::Open(path, *s.clock, random_);
     EXPECT_TRUE(st.ok());
     s.store = std::move(st).value();
-    s.transport =
-        std::make_unique<LocalTransport>(*api_, std::vector<std::string>{"mpp:site:" + code});
+    s.transport = std::make_unique<LocalTransport>(
+        [this](const http::Request& r) { return centre_(r); },
+        std::vector<std::string>{"mpp:site:" + code});
     replicator::SyncOptions o;
     o.schema_version = SchemaVersion();
     o.initial_batch_bytes = 4096;  // several batches even for small tests
-    s.replicator = std::make_unique<replicator::Replicator>(*s.store, *s.transport, *s.clock, o);
+    s.replicator = std::make_unique<replicator::Replicator>(s.store->replica(), *s.transport,
+                                                            *s.clock, o);
     return s;
   }
 
@@ -69,18 +85,22 @@ class SyncFixture : public ::testing::Test {
     EXPECT_TRUE((*v)["in_sync"].get<bool>()) << s.code << ": " << v->dump();
   }
 
-  // A call to the centre as an operator (or another role), in-process.
-  net::HttpResponse AsRole(const std::string& uri, const std::string& method,
+  // A call to the centre with a certificate naming `uri`, in-process.
+  http::Response AsRole(const std::string& uri, const std::string& method,
                            const std::string& target, const Json& body = nullptr) {
-    net::HttpRequest r;
+    http::Request r;
     r.method = method;
     r.target = target;
     r.body = body.is_null() ? "" : body.dump();
     r.content_type = "application/json";
     r.peer_uris = {uri};
-    r.headers = {{protocol::kHeaderProtocol, "1"},
-                 {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
-    return api_->Handle(r);
+    r.headers = protocol::VersionHeaders(SchemaVersion());
+    return centre_(r);
+  }
+
+  // A decision taken centrally by an operator (what PATCH /api/v1/records does).
+  Result<Json> Decide(const std::string& table, const std::string& id, const Json& columns) {
+    return central_->UpdateRow(table, id, columns);
   }
 
   int64_t CentralCount(const std::string& sql) {
@@ -92,7 +112,7 @@ class SyncFixture : public ::testing::Test {
   }
 
   Json NewApp(TestSite& s, const std::string& service = "DKC-KTP") {
-    auto r = s.store->CreateApplication({{"service_code", service}});
+    auto r = s.store->office().CreateApplication({{"service_code", service}});
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : Json();
   }
@@ -101,7 +121,8 @@ class SyncFixture : public ::testing::Test {
   ManualClock central_clock_{kSyncT0};
   SeededRandom random_{11};
   std::unique_ptr<store::CentralStore> central_;
-  std::unique_ptr<central::CentralApi> api_;
+  std::unique_ptr<replicator::CentralEndpoint> endpoint_;
+  http::Handler centre_;
   std::map<std::string, TestSite> sites_;
 };
 

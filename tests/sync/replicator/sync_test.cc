@@ -9,8 +9,8 @@ namespace {
 class SyncTest : public SyncFixture {
  protected:
   // A push as `as` would send it, with whatever body the test wants.
-  net::HttpResponse RawPush(TestSite& as, const Json& body, int protocol_version = 1) {
-    net::HttpRequest r;
+  http::Response RawPush(TestSite& as, const Json& body, int protocol_version = 1) {
+    http::Request r;
     r.method = "POST";
     r.target = "/sync/v1/push";
     r.content_type = "application/json";
@@ -22,7 +22,7 @@ class SyncTest : public SyncFixture {
     return *res;
   }
   Json PushBody(TestSite& s, int64_t after, size_t max_bytes = 1 << 20) {
-    auto out = s.store->ReadOutbox(after, max_bytes);
+    auto out = s.store->replica().ReadOutbox(after, max_bytes);
     EXPECT_TRUE(out.ok());
     return protocol::ToJson(protocol::PushRequest{s.code, out->changes.front().seq, out->changes});
   }
@@ -32,7 +32,7 @@ class SyncTest : public SyncFixture {
            std::to_string(CentralCount("SELECT COALESCE(SUM(acked_seq), 0) FROM site_cursors")) +
            "/" + std::to_string(CentralCount("SELECT COUNT(*) FROM conflicts"));
   }
-  static std::string ErrorCode(const net::HttpResponse& r) {
+  static std::string ErrorCode(const http::Response& r) {
     auto j = Json::parse(r.body, nullptr, false);
     return j.is_discarded() ? "" : j["error"].value("code", "");
   }
@@ -50,7 +50,7 @@ TEST_F(SyncTest, PushThenPullThenVerify) {
   EXPECT_EQ(again.pushed, 0);
   EXPECT_EQ(again.push_batches, 0);
   EXPECT_LT(again.bytes_sent + again.bytes_received, 2000u) << "a no-op sync must be cheap";
-  auto status = a.store->StatusSummary();
+  auto status = a.store->office().StatusSummary();
   EXPECT_EQ((*status)["pending_changes"], 0);
 }
 
@@ -157,19 +157,15 @@ TEST_F(SyncTest, ASiteCannotWriteAnotherSitesRowsOrReferenceData) {
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM services WHERE fee_idr = 1"), 0);
 }
 
-TEST_F(SyncTest, RolesOtherThanSitesCannotPushAndUnknownCertificatesGetNothing) {
+TEST_F(SyncTest, RolesOtherThanSitesCannotPush) {
   TestSite& a = AddSite("MPP7301");
   NewApp(a);
   const Json body = PushBody(a, 0);
   auto ministry = AsRole("mpp:role:ministry", "POST", "/sync/v1/push", body);
   EXPECT_EQ(ministry.status, 403);
   EXPECT_EQ(ErrorCode(ministry), "forbidden_role");
-  auto nobody = AsRole("urn:someone-else", "GET", "/api/v1/sites");
+  auto nobody = AsRole("urn:someone-else", "GET", "/sync/v1/pull?after=0");
   EXPECT_EQ(nobody.status, 401);
-  EXPECT_EQ(AsRole("mpp:role:ministry", "GET", "/api/v1/sites").status, 200);
-  auto resolve =
-      AsRole("mpp:role:ministry", "POST", "/api/v1/conflicts/x/resolve", Json{{"keep", "winner"}});
-  EXPECT_EQ(resolve.status, 403);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0);
 }
 
@@ -184,7 +180,7 @@ TEST_F(SyncTest, IncompatibleVersionsAndHostileBodiesAreRefusedCleanly) {
        {std::string("{\"site\":"), std::string(200, '['), std::string("{\"site\":\"MPP7301\"}"),
         std::string(R"({"site":"MPP7301","first_seq":1,"changes":[{"seq":1}]})"),
         std::string(R"({"site":"MPP7301","first_seq":1,"changes":[],"extra":1})")}) {
-    net::HttpRequest r;
+    http::Request r;
     r.method = "POST";
     r.target = "/sync/v1/push";
     r.body = bad;
@@ -212,8 +208,8 @@ TEST_F(SyncTest, ASiteWhoseClockRanAheadOfflineRestampsAndSyncs) {
   Sync(a);
   a.clock->Set(kSyncT0 + 10LL * 365 * 86'400'000);  // the PC's clock jumps ten years ahead
   Json app = NewApp(a);
-  ASSERT_TRUE(a.store->ChangeStatus(app["id"], {{"to", "verified"}}).ok());
-  ASSERT_TRUE(a.store->ChangeStatus(early["id"], {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(app["id"], {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(early["id"], {{"to", "verified"}}).ok());
   auto r = Sync(a);
   EXPECT_TRUE(r.clock_warning);
   EXPECT_EQ(r.restamped, 6);  // new application + event, two status updates + their events
@@ -221,13 +217,9 @@ TEST_F(SyncTest, ASiteWhoseClockRanAheadOfflineRestampsAndSyncs) {
   ExpectInSync(a);
   // From now on its stamps follow the centre's clock: a later central edit still wins.
   central_clock_.Advance(1000);
-  ASSERT_EQ(
-      AsRole("mpp:role:operator", "PATCH",
-             "/api/v1/records/applications/" + app["id"].get<std::string>(), {{"notes", "pusat"}})
-          .status,
-      200);
+  ASSERT_TRUE(Decide("applications", app["id"], {{"notes", "pusat"}}).ok());
   Sync(a);
-  EXPECT_EQ((*a.store->GetApplication(app["id"]))["notes"], "pusat");
+  EXPECT_EQ((*a.store->office().GetApplication(app["id"]))["notes"], "pusat");
   EXPECT_LT(CentralCount("SELECT MAX(hlc) FROM row_versions") >> 16, kSyncT0 + 86'400'000);
 }
 
@@ -260,8 +252,8 @@ TEST_F(SyncTest, RestampingNeverGoesBelowWhatTheCentreHolds) {
   a.transport->drop_responses(1);  // stored at the centre, never acknowledged here
   EXPECT_FALSE(a.replicator->SyncOnce().ok());
   a.clock->Set(kSyncT0 + 600'000);  // now ten minutes ahead
-  ASSERT_TRUE(a.store->ChangeStatus(app["id"], {{"to", "verified"}}).ok());
-  ASSERT_TRUE(a.store->ChangeStatus(second["id"], {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(app["id"], {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(second["id"], {{"to", "verified"}}).ok());
   auto r = Sync(a);
   EXPECT_GE(r.restamped, 1);
   ExpectInSync(a);
@@ -283,25 +275,11 @@ TEST_F(SyncTest, ACentreRestartedAfterMergingStampsFromAFastClockStillStampsAfte
   a.clock->Set(kSyncT0 + 60'000);  // a minute ahead: within the bound, accepted
   Json app = NewApp(a);
   Sync(a);
-  api_.reset();
-  central_.reset();
-  auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
-  ASSERT_TRUE(c.ok());
-  central_ = std::move(c).value();
-  api_ = std::make_unique<central::CentralApi>(*central_, central_clock_, SchemaVersion());
-  for (auto& [_, s] : sites_) {
-    s.transport =
-        std::make_unique<LocalTransport>(*api_, std::vector<std::string>{"mpp:site:" + s.code});
-    replicator::SyncOptions o;
-    o.schema_version = SchemaVersion();
-    s.replicator = std::make_unique<replicator::Replicator>(*s.store, *s.transport, *s.clock, o);
-  }
-  auto r =
-      AsRole("mpp:role:operator", "PATCH",
-             "/api/v1/records/applications/" + app["id"].get<std::string>(), {{"fee_idr", 52000}});
-  ASSERT_EQ(r.status, 200) << r.body;
+  RestartCentre();
+  auto r = Decide("applications", app["id"], {{"fee_idr", 52000}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
   Sync(a);
-  EXPECT_EQ((*a.store->GetApplication(app["id"]))["fee_idr"], 52000);
+  EXPECT_EQ((*a.store->office().GetApplication(app["id"]))["fee_idr"], 52000);
   ExpectInSync(a);
 }
 
@@ -310,27 +288,21 @@ TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
   Json app = NewApp(a);
   Sync(a);
   central_clock_.Advance(1000);
-  auto r = AsRole("mpp:role:operator", "PATCH",
-                  "/api/v1/records/applications/" + app["id"].get<std::string>(),
-                  {{"notes", "Berkas diverifikasi pusat"}});
-  ASSERT_EQ(r.status, 200) << r.body;
-  auto forbidden = AsRole("mpp:role:operator", "PATCH",
-                          "/api/v1/records/applications/" + app["id"].get<std::string>(),
-                          {{"citizen_ref", std::string(64, 'a')}});
-  EXPECT_EQ(forbidden.status, 403);
+  auto r = Decide("applications", app["id"], {{"notes", "Berkas diverifikasi pusat"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto forbidden = Decide("applications", app["id"], {{"citizen_ref", std::string(64, 'a')}});
+  ASSERT_FALSE(forbidden.ok());
+  EXPECT_EQ(forbidden.error().code, Errc::kForbiddenColumn);
   auto s = Sync(a);
   EXPECT_EQ(s.pulled, 1);
-  EXPECT_EQ((*a.store->GetApplication(app["id"]))["notes"], "Berkas diverifikasi pusat");
+  EXPECT_EQ((*a.store->office().GetApplication(app["id"]))["notes"], "Berkas diverifikasi pusat");
   ExpectInSync(a);
   // Reference data the centre changes reaches every site.
   TestSite& b = AddSite("MPP7302");
-  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/services/POL-SKCK",
-                   {{"fee_idr", 35000}})
-                .status,
-            200);
+  ASSERT_TRUE(Decide("services", "POL-SKCK", {{"fee_idr", 35000}}).ok());
   Sync(a);
   Sync(b);
-  EXPECT_EQ((*b.store->CreateApplication({{"service_code", "POL-SKCK"}}))["fee_idr"], 35000);
+  EXPECT_EQ((*b.store->office().CreateApplication({{"service_code", "POL-SKCK"}}))["fee_idr"], 35000);
   Sync(b);
   ExpectInSync(a);
   ExpectInSync(b);
@@ -340,31 +312,29 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
   TestSite& a = AddSite("MPP7301");
   Json app = NewApp(a, "POL-SKCK");
   const std::string id = app["id"];
-  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(id, {{"to", "verified"}}).ok());
   Sync(a);
   // Offline, the site completes the application...
   a.clock->Advance(1000);
-  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());
-  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "completed"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(id, {{"to", "in_process"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(id, {{"to", "completed"}}).ok());
   // ...while the centre, later by the clock, edits the notes and rejects it.
   central_clock_.Advance(5000);
-  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
-                   {{"notes", "catatan pusat"},
-                    {"status", "rejected"},
-                    {"completed_at", "2026-11-18T00:00:05Z"}})
-                .status,
-            200);
-  EXPECT_FALSE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());  // terminal stays
+  ASSERT_TRUE(Decide("applications", id,
+                     {{"notes", "catatan pusat"},
+                      {"status", "rejected"},
+                      {"completed_at", "2026-11-18T00:00:05Z"}})
+                  .ok());
+  EXPECT_FALSE(a.store->office().ChangeStatus(id, {{"to", "in_process"}}).ok());  // terminal stays
   auto r = Sync(a);
   EXPECT_GE(r.conflicts, 1);
   // Both rank 3 (terminal): the later stamp wins everywhere, here the centre's "rejected".
-  auto site_app = a.store->GetApplication(id);
+  auto site_app = a.store->office().GetApplication(id);
   EXPECT_EQ((*site_app)["status"], "rejected");
   EXPECT_EQ((*site_app)["notes"], "catatan pusat");
   ExpectInSync(a);
-  auto central_conflicts =
-      Json::parse(AsRole("mpp:role:operator", "GET", "/api/v1/conflicts").body);
-  auto site_conflicts = a.store->ListConflicts(std::nullopt);
+  const Json central_conflicts = *central_->ListConflicts(std::nullopt);
+  auto site_conflicts = a.store->office().ListConflicts(std::nullopt);
   ASSERT_GE(central_conflicts["items"].size(), 1u);
   ASSERT_GE((*site_conflicts)["items"].size(), 1u);
   const Json& c = central_conflicts["items"][0];
@@ -375,14 +345,12 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
 
   // An operator resolves it by hand, keeping the site's "completed"; the resolution syncs.
   central_clock_.Advance(1000);
-  auto res =
-      AsRole("mpp:role:operator", "POST",
-             "/api/v1/conflicts/" + c["id"].get<std::string>() + "/resolve", {{"keep", "loser"}});
-  ASSERT_EQ(res.status, 200) << res.body;
+  auto res = central_->ResolveConflict(c["id"], {{"keep", "loser"}}, "mpp:role:operator");
+  ASSERT_TRUE(res.ok()) << res.error().message;
   Sync(a);
-  EXPECT_EQ((*a.store->GetApplication(id))["status"], "completed");
+  EXPECT_EQ((*a.store->office().GetApplication(id))["status"], "completed");
   ExpectInSync(a);
-  auto open = a.store->ListConflicts(std::string("open"));
+  auto open = a.store->office().ListConflicts(std::string("open"));
   EXPECT_EQ((*open)["items"].size(), 0u) << open->dump();
 }
 
@@ -390,25 +358,22 @@ TEST_F(SyncTest, ATerminalStatusNeverFallsBack) {
   TestSite& a = AddSite("MPP7301");
   Json app = NewApp(a);
   const std::string id = app["id"];
-  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "verified"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(id, {{"to", "verified"}}).ok());
   Sync(a);
-  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "in_process"}}).ok());
-  ASSERT_TRUE(a.store->ChangeStatus(id, {{"to", "completed"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(id, {{"to", "in_process"}}).ok());
+  ASSERT_TRUE(a.store->office().ChangeStatus(id, {{"to", "completed"}}).ok());
   // The centre, later by the clock but without having seen the completion, moves it to
   // in_process: rank decides, so the completion stands everywhere.
   central_clock_.Advance(60'000);
-  ASSERT_EQ(AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
-                   {{"status", "in_process"}})
-                .status,
-            200);
+  ASSERT_TRUE(Decide("applications", id, {{"status", "in_process"}}).ok());
   Sync(a);
-  EXPECT_EQ((*a.store->GetApplication(id))["status"], "completed");
+  EXPECT_EQ((*a.store->office().GetApplication(id))["status"], "completed");
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE status = 'completed'"), 1);
   ExpectInSync(a);
   // And the centre cannot step it back by hand either.
-  auto back = AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
-                     {{"status", "verified"}});
-  EXPECT_EQ(back.status, 409);
+  auto back = Decide("applications", id, {{"status", "verified"}});
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.error().code, Errc::kIllegalTransition);
 }
 
 TEST_F(SyncTest, ALinkCutMidSyncLosesNothingAndResumes) {
@@ -416,7 +381,7 @@ TEST_F(SyncTest, ALinkCutMidSyncLosesNothingAndResumes) {
   for (int i = 0; i < 50; ++i) NewApp(a);
   a.transport->set_cut(true);
   EXPECT_FALSE(a.replicator->SyncOnce().ok());
-  EXPECT_EQ(*a.store->AckedSeq(), 0);
+  EXPECT_EQ(*a.store->replica().AckedSeq(), 0);
   a.transport->set_cut(false);
   Sync(a);
   ExpectInSync(a);
@@ -431,7 +396,7 @@ TEST_F(SyncTest, ACutAtEveryMessageBoundaryResendsAtMostOneBatch) {
   replicator::SyncOptions o;
   o.schema_version = SchemaVersion();
   o.initial_batch_bytes = o.min_batch_bytes = o.max_batch_bytes = 4096;  // many boundaries
-  a.replicator = std::make_unique<replicator::Replicator>(*a.store, *a.transport, *a.clock, o);
+  a.replicator = std::make_unique<replicator::Replicator>(a.store->replica(), *a.transport, *a.clock, o);
   int cuts = 0, resent_batches = 0;
   int64_t written = 0;
   for (int index = 0;; ++index) {
@@ -440,11 +405,11 @@ TEST_F(SyncTest, ACutAtEveryMessageBoundaryResendsAtMostOneBatch) {
       for (int i = 0; i < 60; ++i) NewApp(a);
       written += 60;
       central_clock_.Advance(1000);
-      ASSERT_TRUE(a.store->ChangeStatus(NewApp(a)["id"], {{"to", "verified"}}).ok());
+      ASSERT_TRUE(a.store->office().ChangeStatus(NewApp(a)["id"], {{"to", "verified"}}).ok());
       ++written;
       a.transport->LoseMessage(index, after_delivery);
       const bool ok = a.replicator->SyncOnce().ok();
-      const net::HttpRequest lost = a.transport->lost_request();
+      const http::Request lost = a.transport->lost_request();
       a.transport->LoseMessage(-1, false);
       if (ok) continue;  // the sync had fewer messages than `index`
       landed = true;
@@ -473,41 +438,6 @@ TEST_F(SyncTest, ACutAtEveryMessageBoundaryResendsAtMostOneBatch) {
               resent_batches);
 }
 
-// A certificate that floods the centre is slowed down with 429 rate_limited and Retry-After;
-// another site is not.
-TEST_F(SyncTest, AFloodingSiteIsRateLimitedAndOtherSitesAreNot) {
-  api_->LimitRate(5, 10);
-  TestSite& a = AddSite("MPP7301");
-  TestSite& b = AddSite("MPP7302");
-  int limited = 0;
-  std::string retry_after;
-  for (int i = 0; i < 30; ++i) {
-    net::HttpRequest r;
-    r.method = "GET";
-    r.target = "/sync/v1/pull?after=0";
-    r.headers = {{protocol::kHeaderProtocol, "1"},
-                 {protocol::kHeaderSchema, std::to_string(SchemaVersion())}};
-    auto res = a.transport->Send(r);
-    ASSERT_TRUE(res.ok());
-    if (res->status == 429) {
-      ++limited;
-      retry_after = res->Header("retry-after");
-      EXPECT_EQ(Json::parse(res->body)["error"]["code"], "rate_limited");
-    }
-  }
-  EXPECT_EQ(limited, 20);  // a burst of 10, then nothing until the clock moves
-  EXPECT_EQ(retry_after, "1");
-  NewApp(b);
-  Sync(b);  // the other site is not slowed down
-  auto blocked = a.replicator->SyncOnce();
-  ASSERT_FALSE(blocked.ok());
-  EXPECT_EQ(blocked.error().code, Errc::kRateLimited);
-  central_clock_.Advance(2000);  // ten more tokens
-  NewApp(a);
-  Sync(a);
-  ExpectInSync(a);
-}
-
 // Random work at 2-4 sites and the centre, synced in random orders: every site's data equals
 // the centre's copy of it at the end. Real SQLite, real API, fewer seeds than the pure test.
 TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
@@ -529,13 +459,12 @@ TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
       } else if (what < 8) {
         const auto& [site, id] =
             apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
-        (void)sites_[site].store->ChangeStatus(id, {{"to", next[pick(0, 4)]}});  // may be illegal
+        (void)sites_[site].store->office().ChangeStatus(id, {{"to", next[pick(0, 4)]}});  // may be illegal
       } else {
         central_clock_.Advance(pick(1, 3000));
         const auto& [site, id] =
             apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
-        (void)AsRole("mpp:role:operator", "PATCH", "/api/v1/records/applications/" + id,
-                     {{"notes", "pusat " + std::to_string(round)}});
+        (void)Decide("applications", id, {{"notes", "pusat " + std::to_string(round)}});
       }
     }
     TestSite& s = sites_[codes[pick(0, n - 1)]];

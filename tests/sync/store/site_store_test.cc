@@ -64,7 +64,7 @@ TEST_F(SiteStoreTest, FailureMidTransactionLeavesNeitherRowNorChange) {
   ASSERT_TRUE(db.Exec("CREATE TEMP TRIGGER fail_log BEFORE INSERT ON main.change_log "
                       "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
                   .ok());
-  auto r = store_->CreateApplication({{"service_code", "DKC-KTP"}});
+  auto r = store_->office().CreateApplication({{"service_code", "DKC-KTP"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(Rows("applications"), 0);
   EXPECT_EQ(Rows("application_events"), 0);
@@ -78,15 +78,15 @@ TEST_F(SiteStoreTest, FailureMidTransactionLeavesNeitherRowNorChange) {
   ASSERT_TRUE(db.Exec("CREATE TEMP TRIGGER fail_event BEFORE INSERT ON main.application_events "
                       "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
                   .ok());
-  auto moved = store_->ChangeStatus(app["id"], {{"to", "verified"}});
+  auto moved = store_->office().ChangeStatus(app["id"], {{"to", "verified"}});
   ASSERT_FALSE(moved.ok());
   ASSERT_TRUE(db.Exec("DROP TRIGGER fail_event").ok());
-  auto reread = store_->GetApplication(app["id"]);
+  auto reread = store_->office().GetApplication(app["id"]);
   EXPECT_EQ((*reread)["status"], "received");
   EXPECT_EQ(Changes(), after_create);
 
   // And the store carries on, with the change log's sequence still contiguous.
-  ASSERT_TRUE(store_->ChangeStatus(app["id"], {{"to", "verified"}}).ok());
+  ASSERT_TRUE(store_->office().ChangeStatus(app["id"], {{"to", "verified"}}).ok());
   EXPECT_EQ(Scalar("SELECT MAX(seq) - MIN(seq) + 1 - COUNT(*) FROM change_log"), 0);
 }
 
@@ -104,25 +104,25 @@ TEST_F(SiteStoreTest, StatusFollowsTheStateMachine) {
   Json app = NewApplication("POL-SKCK");
   const std::string id = app["id"];
   EXPECT_EQ(app["fee_idr"], 30000);  // the service's fee by default
-  auto skip = store_->ChangeStatus(id, {{"to", "completed"}});
+  auto skip = store_->office().ChangeStatus(id, {{"to", "completed"}});
   ASSERT_FALSE(skip.ok());
   EXPECT_EQ(skip.error().code, Errc::kIllegalTransition);
   for (const char* to : {"verified", "in_process", "completed"}) {
-    auto r = store_->ChangeStatus(id, {{"to", to}, {"officer", "Nur Aisyah"}});
+    auto r = store_->office().ChangeStatus(id, {{"to", to}, {"officer", "Nur Aisyah"}});
     ASSERT_TRUE(r.ok()) << to << ": " << r.error().message;
   }
-  auto done = store_->GetApplication(id);
+  auto done = store_->office().GetApplication(id);
   EXPECT_EQ((*done)["status"], "completed");
   EXPECT_FALSE((*done)["completed_at"].is_null());
   EXPECT_EQ((*done)["events"].size(), 4u);
   const int64_t changes = Changes();
   for (const char* to : {"verified", "in_process", "rejected", "cancelled"}) {
-    auto back = store_->ChangeStatus(id, {{"to", to}});
+    auto back = store_->office().ChangeStatus(id, {{"to", to}});
     ASSERT_FALSE(back.ok()) << "a completed application moved to " << to;
     EXPECT_EQ(back.error().code, Errc::kIllegalTransition);
   }
   EXPECT_EQ(Changes(), changes);
-  auto missing = store_->ChangeStatus("01a20e3f-74bf-74e7-a39c-abb620b5bffe", {{"to", "verified"}});
+  auto missing = store_->office().ChangeStatus("01a20e3f-74bf-74e7-a39c-abb620b5bffe", {{"to", "verified"}});
   EXPECT_EQ(missing.error().code, Errc::kNotFound);
 }
 
@@ -138,12 +138,12 @@ TEST_F(SiteStoreTest, PaymentsSurveysAndComplaints) {
   Json app = NewApplication("POL-SKCK");
   const std::string id = app["id"];
   auto pay =
-      store_->RecordPayment({{"application_id", id}, {"amount_idr", 30000}, {"method", "qris"}});
+      store_->office().RecordPayment({{"application_id", id}, {"amount_idr", 30000}, {"method", "qris"}});
   ASSERT_TRUE(pay.ok()) << pay.error().message;
   Json survey = {{"service_code", "POL-SKCK"}, {"application_id", id}};
   for (int u = 1; u <= 9; ++u) survey["u" + std::to_string(u)] = 4;
-  ASSERT_TRUE(store_->RecordSurvey(survey).ok());
-  auto c = store_->CreateComplaint({{"application_id", id},
+  ASSERT_TRUE(store_->office().RecordSurvey(survey).ok());
+  auto c = store_->office().CreateComplaint({{"application_id", id},
                                     {"channel", "counter"},
                                     {"category", "service_time"},
                                     {"description", "Antrean terlalu lama"}});
@@ -151,24 +151,24 @@ TEST_F(SiteStoreTest, PaymentsSurveysAndComplaints) {
   EXPECT_EQ((*c)["status"], "open");
   const std::string cid = (*c)["id"];
   auto resolved =
-      store_->UpdateComplaint(cid, {{"status", "resolved"}, {"response", "Loket ditambah"}});
+      store_->office().UpdateComplaint(cid, {{"status", "resolved"}, {"response", "Loket ditambah"}});
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
   EXPECT_FALSE((*resolved)["resolved_at"].is_null());
-  ASSERT_TRUE(store_->UpdateComplaint(cid, {{"status", "closed"}}).ok());
-  auto after_close = store_->UpdateComplaint(cid, {{"response", "edit"}});
+  ASSERT_TRUE(store_->office().UpdateComplaint(cid, {{"status", "closed"}}).ok());
+  auto after_close = store_->office().UpdateComplaint(cid, {{"response", "edit"}});
   ASSERT_FALSE(after_close.ok());
   EXPECT_EQ(after_close.error().code, Errc::kIllegalTransition);
-  auto empty = store_->UpdateComplaint(cid, Json::object());
+  auto empty = store_->office().UpdateComplaint(cid, Json::object());
   EXPECT_EQ(empty.error().code, Errc::kMissingField);
-  auto got = store_->GetApplication(id);
+  auto got = store_->office().GetApplication(id);
   EXPECT_EQ((*got)["payments"].size(), 1u);
 }
 
 TEST_F(SiteStoreTest, ClientMintedIdsMakeRetriesSafe) {
   const std::string id = "01a20e3f-74bf-74e7-a39c-abb620b5bffe";
-  ASSERT_TRUE(store_->CreateApplication({{"id", id}, {"service_code", "DKC-KK"}}).ok());
+  ASSERT_TRUE(store_->office().CreateApplication({{"id", id}, {"service_code", "DKC-KK"}}).ok());
   const int64_t changes = Changes();
-  auto retry = store_->CreateApplication({{"id", id}, {"service_code", "DKC-KK"}});
+  auto retry = store_->office().CreateApplication({{"id", id}, {"service_code", "DKC-KK"}});
   ASSERT_FALSE(retry.ok());
   EXPECT_EQ(retry.error().code, Errc::kDuplicate);
   EXPECT_EQ(Rows("applications"), 1);
@@ -176,18 +176,18 @@ TEST_F(SiteStoreTest, ClientMintedIdsMakeRetriesSafe) {
 }
 
 TEST_F(SiteStoreTest, TicketsNumberPerCounterPerLocalDay) {
-  auto a = store_->IssueTicket({{"service_code", "DKC-KTP"}, {"counter_code", "G02"}});
-  auto b = store_->IssueTicket({{"service_code", "DKC-KK"}, {"counter_code", "G02"}});
-  auto c = store_->IssueTicket({{"service_code", "SAM-PKB"}});
+  auto a = store_->office().IssueTicket({{"service_code", "DKC-KTP"}, {"counter_code", "G02"}});
+  auto b = store_->office().IssueTicket({{"service_code", "DKC-KK"}, {"counter_code", "G02"}});
+  auto c = store_->office().IssueTicket({{"service_code", "SAM-PKB"}});
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ((*a)["ticket_no"], "G02-001");
   EXPECT_EQ((*b)["ticket_no"], "G02-002");
   EXPECT_EQ((*c)["ticket_no"], "SAMSAT-001");
   clock_.Advance(86'400'000);
-  auto d = store_->IssueTicket({{"service_code", "DKC-KTP"}, {"counter_code", "G02"}});
+  auto d = store_->office().IssueTicket({{"service_code", "DKC-KTP"}, {"counter_code", "G02"}});
   EXPECT_EQ((*d)["ticket_no"], "G02-001");
   EXPECT_NE((*d)["day"], (*a)["day"]);
-  auto bad = store_->IssueTicket({{"service_code", "DKC-KTP"}, {"counter_code", "G99"}});
+  auto bad = store_->office().IssueTicket({{"service_code", "DKC-KTP"}, {"counter_code", "G99"}});
   EXPECT_EQ(bad.error().code, Errc::kUnknownCounter);
 }
 
@@ -195,8 +195,8 @@ TEST_F(SiteStoreTest, ListingPagesAndFilters) {
   for (int i = 0; i < 7; ++i) {
     char when[40];
     std::snprintf(when, sizeof when, "2026-11-20T0%d:00:00+08:00", i + 1);
-    ASSERT_TRUE(store_
-                    ->CreateApplication(
+    ASSERT_TRUE(store_->office()
+                    .CreateApplication(
                         {{"service_code", i % 2 ? "DKC-KK" : "DKC-KTP"}, {"received_at", when}})
                     .ok());
   }
@@ -204,7 +204,7 @@ TEST_F(SiteStoreTest, ListingPagesAndFilters) {
   q.limit = 3;
   std::vector<std::string> seen;
   for (int page = 0; page < 5; ++page) {
-    auto r = store_->ListApplications(q);
+    auto r = store_->office().ListApplications(q);
     ASSERT_TRUE(r.ok());
     for (const auto& item : (*r)["items"]) seen.push_back(item["received_at"]);
     if ((*r)["next_cursor"].is_null()) break;
@@ -218,19 +218,19 @@ TEST_F(SiteStoreTest, ListingPagesAndFilters) {
   f.service = "DKC-KK";
   f.from = "2026-11-20T02:00:00+08:00";
   f.to = "2026-11-20T06:00:00+08:00";
-  auto r = store_->ListApplications(f);
+  auto r = store_->office().ListApplications(f);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)["items"].size(), 2u);  // 02:00 and 04:00 local
   f = {};
   f.status = "completed";
-  EXPECT_EQ((*store_->ListApplications(f))["items"].size(), 0u);
+  EXPECT_EQ((*store_->office().ListApplications(f))["items"].size(), 0u);
 
   ListQuery bad;
   bad.cursor = "zz";
-  EXPECT_EQ(store_->ListApplications(bad).error().code, Errc::kBadCursor);
+  EXPECT_EQ(store_->office().ListApplications(bad).error().code, Errc::kBadCursor);
   bad = {};
   bad.limit = 501;
-  EXPECT_EQ(store_->ListApplications(bad).error().code, Errc::kOutOfRange);
+  EXPECT_EQ(store_->office().ListApplications(bad).error().code, Errc::kOutOfRange);
 }
 
 TEST_F(SiteStoreTest, ClockResumesAboveThePersistedStampAfterARestartWithAClockBehind) {
@@ -241,7 +241,7 @@ TEST_F(SiteStoreTest, ClockResumesAboveThePersistedStampAfterARestartWithAClockB
   NewApplication();
   const int64_t second = Scalar("SELECT MAX(hlc) FROM change_log");
   EXPECT_GT(second, first);
-  auto status = store_->StatusSummary();
+  auto status = store_->office().StatusSummary();
   ASSERT_TRUE(status.ok());
   EXPECT_EQ((*status)["pending_changes"], Changes());
   EXPECT_EQ((*status)["counts"]["applications"], 2);

@@ -34,7 +34,7 @@ class StoreFixture : public ::testing::Test {
   int64_t Rows(const std::string& table) { return Scalar("SELECT COUNT(*) FROM " + table); }
   int64_t Changes() { return Rows("change_log"); }
   Json NewApplication(const std::string& service = "DKC-KTP") {
-    auto r = store_->CreateApplication({{"service_code", service}, {"nik", kTestNik}});
+    auto r = store_->office().CreateApplication({{"service_code", service}, {"nik", kTestNik}});
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
     return r.ok() ? *r : Json();
   }

@@ -1,4 +1,4 @@
-// JSON parsing with limits, and small encoding helpers.
+// JSON values (nlohmann::json), parsed with limits and serialised without throwing.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,21 +18,8 @@ constexpr int kMaxJsonDepth = 16;
 // first error otherwise. Never throws.
 Result<Json> ParseJson(std::string_view text, int max_depth = kMaxJsonDepth);
 
-std::string HexEncode(std::string_view bytes);
-// kInvalidValue on an odd length or a non-hex digit.
-Result<std::string> HexDecode(std::string_view hex);
-
-}  // namespace mpp
-
-namespace mpp {
-// {"error":{"code":"<name>","message":"..."}}: the one error body every endpoint returns.
-std::string ErrorJson(const Error& error);
 // Serialises `j` compactly. A string that is not valid UTF-8 (say, a message that cut a name
 // in the middle of a character) gets U+FFFD in place of the bad bytes instead of throwing.
 std::string DumpJson(const Json& j);
-}  // namespace mpp
 
-namespace mpp {
-// SHA-256 of `data` as 64 lowercase hex digits.
-std::string Sha256Hex(std::string_view data);
 }  // namespace mpp

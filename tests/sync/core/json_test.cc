@@ -1,17 +1,18 @@
-#include "sync/core/json_util.h"
+#include "sync/core/json.h"
+#include "sync/core/hex.h"
 
 #include <gtest/gtest.h>
 
 namespace mpp {
 namespace {
 
-TEST(JsonUtilTest, ParsesWithinTheDepthLimit) {
+TEST(JsonTest, ParsesWithinTheDepthLimit) {
   auto j = ParseJson(R"({"a":[{"b":"[[[[{{{{"}]})");
   ASSERT_TRUE(j.ok());
   EXPECT_EQ((*j)["a"][0]["b"], "[[[[{{{{");  // brackets inside strings do not count
 }
 
-TEST(JsonUtilTest, RefusesDeepNestingBeforeParsing) {
+TEST(JsonTest, RefusesDeepNestingBeforeParsing) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   auto j = ParseJson(deep);
   ASSERT_FALSE(j.ok());
@@ -21,7 +22,7 @@ TEST(JsonUtilTest, RefusesDeepNestingBeforeParsing) {
   EXPECT_FALSE(ParseJson(std::string(17, '[') + std::string(17, ']')).ok());
 }
 
-TEST(JsonUtilTest, MalformedJsonIsAnErrorNotAnException) {
+TEST(JsonTest, MalformedJsonIsAnErrorNotAnException) {
   for (const char* bad : {"", "{", "{\"a\":}", "nul", "{\"a\":1}x", "\xff\xfe"}) {
     auto j = ParseJson(bad);
     ASSERT_FALSE(j.ok()) << bad;
@@ -29,21 +30,13 @@ TEST(JsonUtilTest, MalformedJsonIsAnErrorNotAnException) {
   }
 }
 
-TEST(JsonUtilTest, HexRoundTrip) {
+TEST(JsonTest, HexRoundTrip) {
   EXPECT_EQ(HexEncode("\x01\xab"), "01ab");
   auto d = HexDecode("01AB");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, "\x01\xab");
   EXPECT_FALSE(HexDecode("abc").ok());
   EXPECT_FALSE(HexDecode("zz").ok());
-}
-
-TEST(JsonUtilTest, ErrorJsonHasTheStableShape) {
-  auto j = Json::parse(ErrorJson({Errc::kUnknownService, "no such service"}));
-  EXPECT_EQ(j["error"]["code"], "unknown_service");
-  EXPECT_EQ(j["error"]["message"], "no such service");
-  EXPECT_EQ(ErrcHttpStatus(Errc::kUnknownService), 422);
-  EXPECT_EQ(ErrcHttpStatus(Errc::kBodyTooLarge), 413);
 }
 
 // Found by fuzz_batch: a number beyond a double's range threw out of ParseJson, so a push

@@ -5,18 +5,7 @@
 namespace mpp::protocol {
 namespace {
 
-TEST(ProtocolTest, TheCentreServesItsVersionAndOlderSchemas) {
-  EXPECT_TRUE(CheckPeerVersions(kProtocolVersion, 3, 3).ok());
-  EXPECT_TRUE(CheckPeerVersions(kOldestProtocolServed, 2, 3).ok());  // a site not yet upgraded
-  auto newer_schema = CheckPeerVersions(kProtocolVersion, 4, 3);
-  ASSERT_FALSE(newer_schema.ok());
-  EXPECT_EQ(newer_schema.error().code, Errc::kIncompatibleVersion);
-  EXPECT_NE(newer_schema.error().message.find("upgrade mpp-central"), std::string::npos);
-  EXPECT_FALSE(CheckPeerVersions(kProtocolVersion + 1, 3, 3).ok());
-  EXPECT_FALSE(CheckPeerVersions(0, 3, 3).ok());
-}
-
-TEST(ProtocolTest, PushRoundTripsAndRefusesMalformedChanges) {
+TEST(MessagesTest, PushRoundTripsAndRefusesMalformedChanges) {
   Change c;
   c.seq = 7;
   c.hlc = MakeHlc(1'795'000'000'000, 3);
@@ -41,7 +30,7 @@ TEST(ProtocolTest, PushRoundTripsAndRefusesMalformedChanges) {
   }
 }
 
-TEST(ProtocolTest, BodiesCompressAndRefuseBombs) {
+TEST(MessagesTest, BodiesCompressAndRefuseBombs) {
   const Json big = {{"x", std::string(100000, 'a')}};
   const std::string z = EncodeBody(big, true);
   EXPECT_LT(z.size(), 1000u);

@@ -1,0 +1,55 @@
+#include "sync/protocol/wire.h"
+
+#include <charconv>
+
+namespace mpp::protocol {
+namespace {
+
+int HeaderInt(const http::Request& request, const char* name) {
+  const std::string v = request.Header(name);
+  int out = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && end == v.data() + v.size() ? out : 0;
+}
+
+}  // namespace
+
+PeerVersions ReadPeerVersions(const http::Request& request) {
+  return {HeaderInt(request, kHeaderProtocol), HeaderInt(request, kHeaderSchema)};
+}
+
+http::Headers VersionHeaders(int schema_version) {
+  return {{kHeaderProtocol, std::to_string(kProtocolVersion)},
+          {kHeaderSchema, std::to_string(schema_version)}};
+}
+
+Status CheckPeerVersions(const PeerVersions& peer, int my_schema) {
+  if (peer.protocol < kOldestProtocolServed || peer.protocol > kProtocolVersion) {
+    return MakeError(Errc::kIncompatibleVersion,
+                     "sync protocol " + std::to_string(peer.protocol) +
+                         " is not served; this centre speaks " +
+                         std::to_string(kOldestProtocolServed) + " to " +
+                         std::to_string(kProtocolVersion) + ": upgrade the older side");
+  }
+  if (peer.schema < 1 || peer.schema > my_schema) {
+    return MakeError(Errc::kIncompatibleVersion,
+                     "site schema " + std::to_string(peer.schema) + " is newer than the centre's (" +
+                         std::to_string(my_schema) + "): upgrade mpp-central before the sites");
+  }
+  return {};
+}
+
+Peer PeerFromUris(const std::vector<std::string>& uris) {
+  using Role = Peer::Role;
+  constexpr std::string_view kSite = "mpp:site:";
+  for (const auto& u : uris) {
+    if (u.starts_with(kSite) && u.size() > kSite.size()) {
+      return {Role::kSite, u.substr(kSite.size()), u};
+    }
+    if (u == "mpp:role:ministry") return {Role::kMinistry, "", u};
+    if (u == "mpp:role:operator") return {Role::kOperator, "", u};
+  }
+  return {Role::kNone, "", uris.empty() ? "anonymous" : uris.front()};
+}
+
+}  // namespace mpp::protocol

@@ -1,0 +1,191 @@
+// The SQLite SiteReplica: the sync side of a site's database (site_replica.h).
+#include "sync/store/site_replica.h"
+
+#include <map>
+
+#include "sync/store/change_log.h"
+#include "sync/store/digest.h"
+#include "sync/store/rows.h"
+#include "sync/store/site_state.h"
+#include "sync/store/versions.h"
+
+namespace mpp::store {
+namespace {
+
+Status RunSql(db::Database& db, const std::string& sql, int64_t value) {
+  MPP_ASSIGN_OR_RETURN(db::Statement * stmt, db.Cached(sql));
+  db::StatementRef s(stmt);
+  s->Bind(1, value);
+  return s->Run();
+}
+
+class SqliteSiteReplica final : public SiteReplica {
+ public:
+  explicit SqliteSiteReplica(SiteState& state) : s_(state) {}
+
+  const std::string& site_code() const override { return s_.site_code; }
+  int64_t clock_offset_ms() const override { return s_.stamp_clock.offset(); }
+
+  Result<Outbox> ReadOutbox(int64_t after_seq, size_t max_bytes) override {
+    MutexLock lock(s_.mu);
+    MPP_ASSIGN_OR_RETURN(auto page, ReadChangeLog(s_.db(), after_seq, std::nullopt, max_bytes));
+    return Outbox{std::move(page.changes), page.bytes};
+  }
+
+  Result<int64_t> AckedSeq() override {
+    MutexLock lock(s_.mu);
+    return s_.db().QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'");
+  }
+
+  Status MarkAcked(int64_t seq) override {
+    MutexLock lock(s_.mu);
+    return RunSql(s_.db(), "UPDATE sync_state SET acked_seq = max(acked_seq, ?) WHERE peer = 'central'",
+                  seq);
+  }
+
+  Status ResetAcked(int64_t seq) override {
+    MutexLock lock(s_.mu);
+    return RunSql(s_.db(), "UPDATE sync_state SET acked_seq = ? WHERE peer = 'central'", seq);
+  }
+
+  Result<int64_t> PullCursor() override {
+    MutexLock lock(s_.mu);
+    return s_.db().QueryInt(
+        "SELECT CAST(COALESCE(NULLIF(pull_cursor, ''), '0') AS INTEGER) FROM sync_state "
+        "WHERE peer = 'central'");
+  }
+
+  Result<ApplyStats> ApplyPulled(const std::vector<Change>& changes, int64_t next_cursor) override {
+    MutexLock lock(s_.mu);
+    db::Transaction tx(s_.db());
+    MPP_RETURN_IF_ERROR(tx.status());
+    ApplyStats stats;
+    const std::string now = s_.NowUtc();
+    HlcStamp seen = 0;
+    for (const Change& c : changes) {
+      if (c.origin != kCentreOrigin) {
+        return MakeError(Errc::kForbiddenRow, "a pulled change must come from the centre");
+      }
+      MPP_RETURN_IF_ERROR(ApplyChange(s_.db(), s_.policy, c, now, stats));
+      // Our later stamps order after what we have seen, even when our own clock is still off
+      // (the centre's clock is the reference, so no drift bound here), and after a restart.
+      s_.hlc.Observe(c.hlc);
+      seen = std::max(seen, c.hlc);
+    }
+    if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(s_.db(), seen));
+    MPP_RETURN_IF_ERROR(
+        RunSql(s_.db(), "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
+               next_cursor));
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return stats;
+  }
+
+  Result<Json> Digest() override {
+    MutexLock lock(s_.mu);
+    return ComputeDigest(s_.db(), s_.policy, s_.site_code);
+  }
+
+  Result<int64_t> RestampFutureChanges(HlcStamp limit) override {
+    MutexLock lock(s_.mu);
+    db::Transaction tx(s_.db());
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(auto acked, s_.db().QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'"));
+    // The clock restarts from the largest stamp below the limit, never below a stamp the
+    // centre already holds (an acknowledged change: stamps must stay unique) nor one pulled
+    // from it (a restamped edit must still follow what it overwrote).
+    MPP_ASSIGN_OR_RETURN(auto floor, s_.db().Cached(
+        "SELECT MAX((SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?1), "
+        "(SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE seq <= ?2), "
+        "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'hlc_seen'))"));
+    {
+      db::StatementRef s(floor);
+      s->Bind(1, static_cast<int64_t>(limit)).Bind(2, acked);
+      MPP_RETURN_IF_ERROR(s->Step());  // MAX() always returns one row
+      s_.hlc.ResetTo(static_cast<HlcStamp>(s->ColumnInt(0)));
+    }
+    struct Row {
+      int64_t seq;
+      HlcStamp hlc;
+      std::string table, row_id, base;
+    };
+    std::vector<Row> rows;
+    {
+      MPP_ASSIGN_OR_RETURN(auto stmt, s_.db().Cached(
+          "SELECT seq, hlc, table_name, row_id, COALESCE(base, '') FROM change_log "
+          "WHERE seq > ? AND hlc > ? ORDER BY seq"));
+      db::StatementRef s(stmt);
+      s->Bind(1, acked).Bind(2, static_cast<int64_t>(limit));
+      for (;;) {
+        MPP_ASSIGN_OR_RETURN(auto r, s->Step());
+        if (!r) break;
+        rows.push_back({s->ColumnInt(0), static_cast<HlcStamp>(s->ColumnInt(1)), s->ColumnText(2),
+                        s->ColumnText(3), s->ColumnText(4)});
+      }
+    }
+    std::map<HlcStamp, HlcStamp> renamed;
+    auto rename = [&](Json& pair) {  // [hlc, origin] naming one of ours
+      if (pair.is_array() && pair.size() >= 2 && pair[1] == s_.site_code) {
+        auto it = renamed.find(pair[0].get<HlcStamp>());
+        if (it != renamed.end()) pair[0] = it->second;
+      }
+    };
+    for (const Row& row : rows) {
+      HlcStamp fresh = renamed.count(row.hlc) ? renamed[row.hlc] : s_.hlc.Now();
+      renamed[row.hlc] = fresh;
+      Json base = Json::object();
+      if (!row.base.empty()) {
+        MPP_ASSIGN_OR_RETURN(base, ParseStoredJson(row.base, "change_log.base"));
+      }
+      for (auto& [_, v] : base.items()) rename(v);
+      MPP_ASSIGN_OR_RETURN(auto upd, s_.db().Cached("UPDATE change_log SET hlc = ?, base = ? WHERE seq = ?"));
+      {
+        db::StatementRef s(upd);
+        s->Bind(1, static_cast<int64_t>(fresh));
+        if (base.empty()) {
+          s->BindNull(2);
+        } else {
+          s->Bind(2, base.dump());
+        }
+        s->Bind(3, row.seq);
+        MPP_RETURN_IF_ERROR(s->Run());
+      }
+      MPP_ASSIGN_OR_RETURN(auto versions, LoadVersions(s_.db(), row.table, row.row_id));
+      if (versions.stored) {
+        if (versions.origin == s_.site_code && renamed.count(versions.hlc)) {
+          versions.hlc = renamed[versions.hlc];
+          MPP_ASSIGN_OR_RETURN(auto fix, s_.db().Cached("UPDATE row_versions SET hlc = ? WHERE table_name = ? AND row_id = ?"));
+          db::StatementRef s(fix);
+          s->Bind(1, static_cast<int64_t>(versions.hlc)).Bind(2, row.table).Bind(3, row.row_id);
+          MPP_RETURN_IF_ERROR(s->Run());
+        }
+        for (auto& [_, v] : versions.cols.items()) rename(v);
+        MPP_RETURN_IF_ERROR(SaveVersions(s_.db(), row.table, row.row_id, versions));
+      }
+      // The rows' own hlc columns are local bookkeeping (never replicated, never merged on) and
+      // append-only rows cannot change: they keep the old stamps.
+    }
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return static_cast<int64_t>(rows.size());
+  }
+
+  Status SetClockOffset(int64_t offset_ms) override {
+    MutexLock lock(s_.mu);
+    MPP_ASSIGN_OR_RETURN(auto stmt, s_.db().Cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_ms', ?)"));
+    db::StatementRef s(stmt);
+    s->Bind(1, std::to_string(offset_ms));
+    MPP_RETURN_IF_ERROR(s->Run());
+    s_.stamp_clock.SetOffset(offset_ms);
+    return {};
+  }
+
+ private:
+  SiteState& s_;
+};
+
+}  // namespace
+
+std::unique_ptr<SiteReplica> NewSqliteSiteReplica(SiteState& state) {
+  return std::make_unique<SqliteSiteReplica>(state);
+}
+
+}  // namespace mpp::store

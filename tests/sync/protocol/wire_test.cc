@@ -1,0 +1,41 @@
+#include "sync/protocol/wire.h"
+
+#include <gtest/gtest.h>
+
+namespace mpp::protocol {
+namespace {
+
+TEST(WireTest, TheCentreServesItsVersionAndOlderSchemas) {
+  EXPECT_TRUE(CheckPeerVersions({kProtocolVersion, 3}, 3).ok());
+  EXPECT_TRUE(CheckPeerVersions({kOldestProtocolServed, 2}, 3).ok());  // a site not yet upgraded
+  auto newer_schema = CheckPeerVersions({kProtocolVersion, 4}, 3);
+  ASSERT_FALSE(newer_schema.ok());
+  EXPECT_EQ(newer_schema.error().code, Errc::kIncompatibleVersion);
+  EXPECT_NE(newer_schema.error().message.find("upgrade mpp-central"), std::string::npos);
+  EXPECT_FALSE(CheckPeerVersions({kProtocolVersion + 1, 3}, 3).ok());
+  EXPECT_FALSE(CheckPeerVersions({0, 3}, 3).ok());
+}
+
+TEST(WireTest, PeerVersionsAreReadFromTheHeadersOnce) {
+  http::Request r;
+  r.headers = VersionHeaders(3);
+  const PeerVersions v = ReadPeerVersions(r);
+  EXPECT_EQ(v.protocol, kProtocolVersion);
+  EXPECT_EQ(v.schema, 3);
+  r.headers = {{kHeaderProtocol, "1x"}, {kHeaderSchema, ""}};
+  EXPECT_EQ(ReadPeerVersions(r).protocol, 0);  // not a number: no version at all
+  EXPECT_EQ(ReadPeerVersions(r).schema, 0);
+}
+
+TEST(WireTest, PeersAreNamedByTheirCertificateUris) {
+  using Role = Peer::Role;
+  EXPECT_EQ(PeerFromUris({"mpp:site:MPP7301"}).role, Role::kSite);
+  EXPECT_EQ(PeerFromUris({"mpp:site:MPP7301"}).site, "MPP7301");
+  EXPECT_EQ(PeerFromUris({"x", "mpp:role:ministry"}).role, Role::kMinistry);
+  EXPECT_EQ(PeerFromUris({"mpp:role:operator"}).role, Role::kOperator);
+  EXPECT_EQ(PeerFromUris({"mpp:site:"}).role, Role::kNone);
+  EXPECT_EQ(PeerFromUris({}).name, "anonymous");
+}
+
+}  // namespace
+}  // namespace mpp::protocol
