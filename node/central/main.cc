@@ -40,7 +40,7 @@ int Usage(const std::string& problem) {
 }
 
 int Run(int argc, char** argv) {
-  auto opt = mpp::cli::ParseOptions(argc, argv,
+  auto opt = mpp::common::ParseOptions(argc, argv,
                                     {"data", "listen", "cert", "key", "ca", "crl", "log-level",
                                      "workers", "rate-limit", "timeout"});
   if (!opt) return Usage(opt.error().message);
@@ -51,9 +51,9 @@ int Run(int argc, char** argv) {
   for (const char* required : {"data", "listen", "cert", "key", "ca"}) {
     if (!opt->count(required)) return Usage(std::string("--") + required + " is required");
   }
-  auto listen = mpp::cli::ParseListen(opt->at("listen"));
+  auto listen = mpp::common::ParseListen(opt->at("listen"));
   if (!listen) return Usage(listen.error().message);
-  if (auto s = mpp::cli::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
+  if (auto s = mpp::common::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
       !s) {
     return Usage(s.error().message);
   }
@@ -64,7 +64,7 @@ int Run(int argc, char** argv) {
   const int timeout = opt->count("timeout") ? std::atoi(opt->at("timeout").c_str()) : 30;
   if (timeout < 1 || timeout > 3600) return Usage("--timeout must be 1 to 3600 seconds");
 
-  mpp::cli::BlockStopSignals();
+  mpp::common::BlockStopSignals();
   std::error_code ec;
   std::filesystem::create_directories(opt->at("data"), ec);
   mpp::SystemClock clock;
@@ -85,7 +85,7 @@ int Run(int argc, char** argv) {
   options.body_limit = mpp::protocol::kMaxSyncBody;
   options.tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
                                           opt->count("crl") ? opt->at("crl") : ""};
-  return mpp::cli::ServeUntilSignalled(
+  return mpp::common::ServeUntilSignalled(
       options, [&api](const mpp::http::Request& r) { return api.Handle(r); }, "mpp-central");
 }
 

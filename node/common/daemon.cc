@@ -7,7 +7,7 @@
 
 #include "sync/core/log.h"
 
-namespace mpp::cli {
+namespace mpp::common {
 namespace {
 
 sigset_t StopSignals() {
@@ -46,4 +46,4 @@ int ServeUntilSignalled(const net::HttpServerOptions& options, http::Handler han
   return 0;
 }
 
-}  // namespace mpp::cli
+}  // namespace mpp::common

@@ -3,7 +3,7 @@
 
 #include "sync/net/http_server.h"
 
-namespace mpp::cli {
+namespace mpp::common {
 
 // Blocks SIGINT/SIGTERM in every thread; call first in main, before any thread starts.
 void BlockStopSignals();
@@ -14,4 +14,4 @@ void BlockStopSignals();
 int ServeUntilSignalled(const net::HttpServerOptions& options, http::Handler handler,
                         const std::string& what);
 
-}  // namespace mpp::cli
+}  // namespace mpp::common

@@ -2,47 +2,93 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "sync/core/json.h"
 #include "sync/core/log.h"
 
-namespace mpp::cli {
+namespace mpp::common {
 
-Result<Options> ParseOptions(int argc, char** argv, const std::set<std::string>& known) {
+namespace {
+
+// The value of a switch that is on. Assigned as a std::string, not as the literal: GCC 12 at
+// -O2/-O3 reports a false -Wrestrict on assigning a one-character literal to a std::string
+// (GCC bugs 105329, 105651).
+std::string On() { return "1"; }
+
+// Reads a --config file into `out`: each key must be a valued option (any JSON value; strings
+// as they are, others as JSON text) or a switch (true or false).
+Status ReadConfigFile(const std::string& path, const OptionSpec& spec, Options& out) {
+  std::ifstream in(path);
+  if (!in) return MakeError(Errc::kConfig, "cannot read config file " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto j = ParseJson(text);
+  if (!j || !j->is_object()) return MakeError(Errc::kConfig, path + " must hold one JSON object");
+  for (const auto& [k, v] : j->items()) {
+    std::string key = k;
+    for (char& ch : key) ch = ch == '_' ? '-' : ch;
+    if (spec.switches.count(key)) {
+      if (!v.is_boolean()) {
+        return MakeError(Errc::kConfig, path + ": '" + k + "' must be true or false");
+      }
+      if (v.get<bool>()) out.insert_or_assign(key, On());
+    } else if (spec.valued.count(key)) {
+      out.insert_or_assign(key, v.is_string() ? v.get<std::string>() : v.dump());
+    } else {
+      return MakeError(Errc::kConfig, path + ": unknown key '" + k + "'");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<CommandLine> ParseOptions(int argc, char** argv, const OptionSpec& spec) {
+  CommandLine line;
   Options flags;
+  std::optional<std::string> config_path;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
-      flags["help"] = "1";
+      flags.insert_or_assign("help", On());
       continue;
     }
-    if (a.rfind("--", 0) != 0) return MakeError(Errc::kConfig, "unexpected argument " + a);
-    const std::string key = a.substr(2);
-    if (key != "config" && !known.count(key))
-      return MakeError(Errc::kConfig, "unknown option " + a);
+    if (a.size() < 2 || a[0] != '-') {
+      if (line.positional.size() >= spec.max_positional) {
+        return MakeError(Errc::kConfig, "unexpected argument " + a);
+      }
+      line.positional.push_back(a);
+      continue;
+    }
+    const std::string key = a.rfind("--", 0) == 0 ? a.substr(2) : "";
+    const bool config = spec.config_file && key == "config";
+    if (spec.switches.count(key)) {
+      flags.insert_or_assign(key, On());
+      continue;
+    }
+    if (!config && !spec.valued.count(key)) return MakeError(Errc::kConfig, "unknown option " + a);
     if (i + 1 >= argc) return MakeError(Errc::kConfig, a + " needs a value");
-    flags[key] = argv[++i];
-  }
-  Options out;
-  if (auto c = flags.find("config"); c != flags.end()) {
-    std::ifstream in(c->second);
-    if (!in) return MakeError(Errc::kConfig, "cannot read config file " + c->second);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto j = ParseJson(text);
-    if (!j || !j->is_object()) {
-      return MakeError(Errc::kConfig, c->second + " must hold one JSON object");
+    if (config) {
+      config_path = argv[++i];
+    } else {
+      flags.insert_or_assign(key, argv[++i]);
     }
-    for (const auto& [k, v] : j->items()) {
-      std::string key = k;
-      for (char& ch : key) ch = ch == '_' ? '-' : ch;
-      if (!known.count(key))
-        return MakeError(Errc::kConfig, c->second + ": unknown key '" + k + "'");
-      out[key] = v.is_string() ? v.get<std::string>() : v.dump();
-    }
-    flags.erase(c);
   }
-  for (auto& [k, v] : flags) out[k] = v;
-  return out;
+  if (config_path) {
+    if (auto s = ReadConfigFile(*config_path, spec, line.options); !s) return s.error();
+  }
+  for (auto& [k, v] : flags) line.options.insert_or_assign(k, std::move(v));
+  return line;
+}
+
+Result<Options> ParseOptions(int argc, char** argv, const std::set<std::string>& known) {
+  OptionSpec spec;
+  spec.valued = known;
+  spec.config_file = true;
+  auto line = ParseOptions(argc, argv, spec);
+  if (!line) return line.error();
+  return std::move(line->options);
 }
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
@@ -73,4 +119,4 @@ Status ApplyLogLevel(const std::string& level) {
   return {};
 }
 
-}  // namespace mpp::cli
+}  // namespace mpp::common

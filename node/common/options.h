@@ -1,19 +1,41 @@
-// Command-line options of the daemons: --key value pairs, optionally from a JSON config file
-// (--config FILE) whose keys are the same names with '_' for '-'. Flags override the file.
+// Command-line options of the programs: --key value pairs, --switch flags that take no value,
+// optionally bare words (a subcommand) and a JSON config file (--config FILE) whose keys are
+// the same names with '_' for '-'. Flags override the file. Not thread-safe: call from main().
 #pragma once
 
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sync/core/result.h"
 
-namespace mpp::cli {
+namespace mpp::common {
 
 using Options = std::map<std::string, std::string>;
 
-// kConfig naming the problem: an unknown option, a missing value, an unreadable or malformed
-// config file, an unknown key in it. "--help" sets options["help"].
+// What a program accepts on its command line.
+struct OptionSpec {
+  std::set<std::string> valued;    // "--name VALUE"; options[name] = VALUE
+  std::set<std::string> switches;  // "--name" alone; options[name] = "1"
+  size_t max_positional = 0;       // bare words allowed anywhere (e.g. a subcommand)
+  bool config_file = false;        // accept "--config FILE" (keys: valued, or switches as bools)
+};
+
+struct CommandLine {
+  Options options;                      // a repeated option keeps its last value
+  std::vector<std::string> positional;  // the bare words, in order
+};
+
+// "--help" or "-h" anywhere sets options["help"] = "1".
+// kConfig naming the problem: an unknown option (any word starting with '-', other than "-"
+// itself, that is not declared), a valued option without a value, more bare words than
+// max_positional, an unreadable or malformed config file, an unknown key or a switch that is
+// not true/false in it.
+Result<CommandLine> ParseOptions(int argc, char** argv, const OptionSpec& spec);
+
+// The daemons' form: only "--name VALUE" for names in `known`, plus "--config FILE"; no bare
+// words. Same errors as above.
 Result<Options> ParseOptions(int argc, char** argv, const std::set<std::string>& known);
 
 // "HOST:PORT" → host and port; kConfig if malformed.
@@ -22,4 +44,4 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
 // Applies "debug|info|warn|error"; kConfig otherwise.
 Status ApplyLogLevel(const std::string& level);
 
-}  // namespace mpp::cli
+}  // namespace mpp::common

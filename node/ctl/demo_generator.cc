@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <random>
 
-namespace mpp::demo {
+namespace mpp::ctl {
 namespace {
 
 const char* const kOfficers[] = {"Andi Nurhaliza", "Muh. Ilham",   "Sitti Rahmawati",
@@ -133,7 +133,9 @@ VisitTotals GenerateVisits(int visits, uint64_t seed, const std::string& regency
       Json survey = {{"service_code", s.code}, {"application_id", id}};
       for (int u = 1; u <= 9; ++u) {
         const int r = rng.Uniform(1, 100);
-        survey["u" + std::to_string(u)] = r <= 5 ? 2 : r <= 45 ? 3 : 4;
+        std::string question = "u";  // not "u" + ...: false -Wrestrict in GCC 12 (PR 105329)
+        question += std::to_string(u);
+        survey[question] = r <= 5 ? 2 : r <= 45 ? 3 : 4;
       }
       auto [ss, _] = call("POST", "/api/v1/surveys", survey);
       Ok(ss) ? ++t.surveys : ++t.failed_calls;
@@ -151,4 +153,4 @@ VisitTotals GenerateVisits(int visits, uint64_t seed, const std::string& regency
   return t;
 }
 
-}  // namespace mpp::demo
+}  // namespace mpp::ctl

@@ -17,7 +17,7 @@
 
 #include "sync/core/json.h"
 
-namespace mpp::demo {
+namespace mpp::ctl {
 
 struct Service {
   std::string code;
@@ -46,4 +46,4 @@ VisitTotals GenerateVisits(int visits, uint64_t seed, const std::string& regency
                            const std::vector<Service>& services,
                            const std::vector<Counter>& counters, const CallFn& call);
 
-}  // namespace mpp::demo
+}  // namespace mpp::ctl

@@ -2,24 +2,31 @@
 //
 //   mppctl init --site CODE --data DIR [--nik-key-file FILE] [sync options]
 //   mppctl --data DIR status [--json]
-//   mppctl --data DIR sync [sync options] [--json]
-//   mppctl --data DIR verify [sync options]
+//   mppctl --data DIR sync [sync options] [--timeout S] [--json]
+//   mppctl --data DIR verify [sync options] [--timeout S]
 //   mppctl --data DIR conflicts
 //   mppctl generate --node HOST:PORT [--visits N] [--seed S]
 //
 // sync options: --central HOST:PORT --cert FILE --key FILE --ca FILE; `init` stores them in
 // DIR/sync.json so later commands need only --data.
 //
-// Exit status: 0 success, 1 the operation failed (message on stderr), 2 bad usage.
+// Options may come before or after the command; `--help` prints the usage.
+//
+// Exit status: 0 success, 1 the operation failed (message on stderr), 2 bad usage (no or an
+// unknown command, an unknown option, an option the command does not take, a missing value).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
+#include "node/common/options.h"
 #include "node/ctl/demo_generator.h"
 #include "node/ctl/https_transport.h"
 #include "schema/migrations.h"
@@ -40,7 +47,7 @@ constexpr const char* kUsage =
     "      push this site's pending changes to the centre and pull what is new (progress on\n"
     "      stderr; prints what moved). A request unanswered for S seconds (default 120) fails\n"
     "      the sync: the link stalled; what was acknowledged stays acknowledged\n"
-    "  mppctl --data DIR verify\n"
+    "  mppctl --data DIR verify [--timeout S]\n"
     "      compare this site's data with the centre's copy, table by table\n"
     "  mppctl --data DIR conflicts\n"
     "      concurrent edits this site has seen, with both values and the winner\n"
@@ -313,15 +320,15 @@ int Generate(const std::map<std::string, std::string>& opt) {
   if (ss != 200 || cs != 200 || st != 200) {
     return Fail(mpp::MakeError(mpp::Errc::kInternal, "cannot read the catalogue from " + node));
   }
-  std::vector<mpp::demo::Service> services;
+  std::vector<mpp::ctl::Service> services;
   for (const auto& s : services_json["items"]) {
     if (s["active"].get<bool>()) services.push_back({s["code"], s["agency_code"], s["fee_idr"]});
   }
-  std::vector<mpp::demo::Counter> counters;
+  std::vector<mpp::ctl::Counter> counters;
   for (const auto& c : counters_json["items"]) counters.push_back({c["code"], c["agency_code"]});
   const std::string site = status_json["site_code"];
   const std::string regency = site.size() >= 7 ? site.substr(3, 4) : "7301";
-  const auto t = mpp::demo::GenerateVisits(visits, seed, regency, services, counters, call);
+  const auto t = mpp::ctl::GenerateVisits(visits, seed, regency, services, counters, call);
   std::printf(
       "generated %d visits at %s: %d applications (%d completed, %d rejected, %d cancelled, %d "
       "open), %d payments, %d surveys, %d complaints, %d failed calls\n",
@@ -330,33 +337,50 @@ int Generate(const std::map<std::string, std::string>& opt) {
   return t.failed_calls == 0 ? 0 : 1;
 }
 
+// Each command and the options it takes; any other option is refused, not ignored.
+struct Command {
+  const char* name;
+  int (*run)(const mpp::common::Options&);
+  std::set<std::string> options;
+};
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"init", Init, {"site", "data", "nik-key-file", "central", "cert", "key", "ca"}},
+      {"status", Status, {"data", "json"}},
+      {"sync", Sync, {"data", "central", "cert", "key", "ca", "timeout", "json"}},
+      {"verify", Verify, {"data", "central", "cert", "key", "ca", "timeout"}},
+      {"conflicts", Conflicts, {"data"}},
+      {"generate", Generate, {"node", "visits", "seed"}},
+  };
+  return commands;
+}
+
 int Run(int argc, char** argv) {
-  std::string command;
-  std::map<std::string, std::string> opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (a == "--json") {
-      opt["json"] = "1";
-    } else if (a.rfind("--", 0) == 0) {
-      if (i + 1 >= argc) return Usage(a + " needs a value");
-      opt[a.substr(2)] = argv[++i];
-    } else if (command.empty()) {
-      command = a;
-    } else {
-      return Usage("unexpected argument " + a);
+  mpp::common::OptionSpec spec;
+  spec.switches = {"json"};
+  spec.max_positional = 1;  // the command, before or after the options
+  for (const auto& c : Commands()) {
+    for (const auto& o : c.options) {
+      if (!spec.switches.count(o)) spec.valued.insert(o);
     }
   }
-  if (command == "init") return Init(opt);
-  if (command == "status") return Status(opt);
-  if (command == "generate") return Generate(opt);
-  if (command == "sync") return Sync(opt);
-  if (command == "verify") return Verify(opt);
-  if (command == "conflicts") return Conflicts(opt);
-  return Usage(command.empty() ? "no command given" : "unknown command " + command);
+  auto line = mpp::common::ParseOptions(argc, argv, spec);
+  if (!line) return Usage(line.error().message);
+  if (line->options.count("help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (line->positional.empty()) return Usage("no command given");
+  const std::string& name = line->positional.front();
+  const auto& commands = Commands();
+  const auto c = std::find_if(commands.begin(), commands.end(),
+                              [&](const Command& command) { return name == command.name; });
+  if (c == commands.end()) return Usage("unknown command " + name);
+  for (const auto& [key, value] : line->options) {
+    if (!c->options.count(key)) return Usage(name + " does not take --" + key);
+  }
+  return c->run(line->options);
 }
 
 }  // namespace

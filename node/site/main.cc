@@ -31,23 +31,23 @@ int Usage(const std::string& problem) {
 }
 
 int Run(int argc, char** argv) {
-  auto opt = mpp::cli::ParseOptions(argc, argv, {"data", "listen", "log-level", "workers"});
+  auto opt = mpp::common::ParseOptions(argc, argv, {"data", "listen", "log-level", "workers"});
   if (!opt) return Usage(opt.error().message);
   if (opt->count("help")) {
     std::cout << kUsage;
     return 0;
   }
   if (!opt->count("data")) return Usage("--data is required");
-  auto listen = mpp::cli::ParseListen(opt->count("listen") ? opt->at("listen") : "127.0.0.1:8080");
+  auto listen = mpp::common::ParseListen(opt->count("listen") ? opt->at("listen") : "127.0.0.1:8080");
   if (!listen) return Usage(listen.error().message);
-  if (auto s = mpp::cli::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
+  if (auto s = mpp::common::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
       !s) {
     return Usage(s.error().message);
   }
   const int workers = opt->count("workers") ? std::atoi(opt->at("workers").c_str()) : 4;
   if (workers < 1 || workers > 64) return Usage("--workers must be 1 to 64");
 
-  mpp::cli::BlockStopSignals();
+  mpp::common::BlockStopSignals();
   mpp::SystemClock clock;
   mpp::CryptoRandom random;
   auto store = mpp::store::SiteStore::Open(opt->at("data") + "/site.db", clock, random);
@@ -62,7 +62,7 @@ int Run(int argc, char** argv) {
   options.host = listen->first;
   options.port = listen->second;
   options.worker_threads = workers;
-  return mpp::cli::ServeUntilSignalled(
+  return mpp::common::ServeUntilSignalled(
       options, [&api](const mpp::http::Request& r) { return api.Handle(r); },
       "mpp-node site=" + (*store)->site_code());
 }

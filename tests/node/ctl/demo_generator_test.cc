@@ -5,7 +5,7 @@
 #include "node/site/office_api.h"
 #include "tests/sync/store/store_fixture.h"
 
-namespace mpp::demo {
+namespace mpp::ctl {
 namespace {
 
 class DemoGeneratorTest : public store::StoreFixture {};
@@ -36,4 +36,4 @@ TEST_F(DemoGeneratorTest, VisitsGoThroughTheApiWithoutErrorsAndAreReproducible) 
 }
 
 }  // namespace
-}  // namespace mpp::demo
+}  // namespace mpp::ctl
