@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -31,6 +32,7 @@
 #include "sync/store/site_store.h"
 #include "sync/store/versions.h"
 #include "tests/bench/workload.h"
+#include "tests/support/central_process.h"
 #include "tests/support/link_proxy.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -39,9 +41,10 @@ namespace {
 
 using mpp::Json;
 using SteadyClock = std::chrono::steady_clock;
+using mpp::testing::CentralProcess;
 using mpp::testing::LinkProfile;
 using mpp::testing::LinkProxy;
-using mpp::testing::Process;
+using mpp::testing::TestPki;
 
 double Since(SteadyClock::time_point t0) {
   return std::chrono::duration<double>(SteadyClock::now() - t0).count();
@@ -58,6 +61,13 @@ std::string Run(const std::vector<std::string>& argv, long* rss_kb = nullptr,
   return code == 0 ? out : "";
 }
 
+// A failed setup step ends the run: a benchmark has nobody to report a failure to.
+void OrExit(const mpp::Status& st) {
+  if (st.ok()) return;
+  std::fprintf(stderr, "%s\n", st.error().message.c_str());
+  std::exit(1);
+}
+
 long PeakRssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -68,48 +78,29 @@ long PeakRssKb(pid_t pid) {
 }
 void ResetPeak(pid_t pid) { std::ofstream("/proc/" + std::to_string(pid) + "/clear_refs") << "5"; }
 
-// A CA, and a centre on a fresh data directory behind a byte-counting proxy.
+// A centre on a fresh data directory behind a byte-counting proxy.
 class Centre {
  public:
-  Centre(const std::string& dir, const std::string& pki, LinkProfile profile = {}) : pki_(pki) {
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{MPP_CENTRAL_BIN, "--data", dir + "/central", "--listen",
-                                 "127.0.0.1:0", "--cert", pki + "/central.crt", "--key",
-                                 pki + "/central.key", "--ca", pki + "/ca.crt", "--log-level",
-                                 "error", "--workers", "4"},
-        dir + "/central.log");
-    const std::string line = process_->WaitForLine("listening ");
-    if (line.empty()) {
-      std::fprintf(stderr, "mpp-central did not start\n");
-      std::exit(1);
-    }
-    port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-    proxy_ = std::make_unique<LinkProxy>(port_, profile);
+  Centre(const std::string& dir, const TestPki& pki, LinkProfile profile = {}) {
+    auto central = CentralProcess::Start(pki, dir, {"--log-level", "error", "--workers", "4"});
+    if (!central) OrExit(central.error());
+    central_.emplace(std::move(central).value());
+    proxy_ = std::make_unique<LinkProxy>(central_->port(), profile);
   }
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return central_->port(); }
   uint16_t proxy_port() const { return proxy_->port(); }
-  pid_t pid() const { return process_->pid(); }
+  pid_t pid() const { return central_->pid(); }
   LinkProxy& proxy() { return *proxy_; }
 
  private:
-  std::string pki_;
-  std::unique_ptr<Process> process_;
-  uint16_t port_ = 0;
+  std::optional<CentralProcess> central_;
   std::unique_ptr<LinkProxy> proxy_;
 };
 
-void Ca(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/bin/bash", std::string(MPP_SOURCE_DIR) + "/certs/mpp-ca.sh"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  Run(argv);
-}
-
-std::string InitSite(const std::string& dir, const std::string& pki, const std::string& code,
+std::string InitSite(const std::string& dir, const TestPki& pki, const std::string& code,
                      uint16_t port) {
   const std::string data = dir + "/" + code;
-  Run({MPP_CTL_BIN, "init", "--site", code, "--data", data, "--central",
-       "127.0.0.1:" + std::to_string(port), "--cert", pki + "/" + code + ".crt", "--key",
-       pki + "/" + code + ".key", "--ca", pki + "/ca.crt"});
+  OrExit(mpp::testing::InitSite(pki, code, data, port));
   return data;
 }
 
@@ -277,7 +268,7 @@ double RawSqliteRate(const std::string& dir, int64_t n) {
   return static_cast<double>(n) / Since(t0);
 }
 
-Json BenchN(const std::string& base, const std::string& pki, int64_t n, bool entropy) {
+Json BenchN(const std::string& base, const TestPki& pki, int64_t n, bool entropy) {
   const std::string dir = base + "/n" + std::to_string(n);
   mkdir(dir.c_str(), 0755);
   Centre c(dir, pki);
@@ -343,7 +334,7 @@ class TimedTransport final : public mpp::replicator::SyncTransport {
   std::mutex& mu_;
 };
 
-Json BenchManySites(const std::string& base, const std::string& pki, int sites, int per_site) {
+Json BenchManySites(const std::string& base, TestPki& pki, int sites, int per_site) {
   const std::string dir = base + "/many";
   mkdir(dir.c_str(), 0755);
   std::vector<std::string> codes;
@@ -354,7 +345,7 @@ Json BenchManySites(const std::string& base, const std::string& pki, int sites, 
   }
   // Sites beyond the shipped reference data: add them to a template before anyone starts.
   const auto s0 = SteadyClock::now();
-  for (const auto& code : codes) Ca({"site", pki, code});
+  for (const auto& code : codes) OrExit(pki.AddSite(code));
   Centre c(dir, pki);
   {
     auto db = mpp::db::Database::Open(dir + "/central/central.db", {.create = false});
@@ -397,9 +388,7 @@ Json BenchManySites(const std::string& base, const std::string& pki, int sites, 
   for (int i = 0; i < sites; ++i) {
     threads.emplace_back([&, i] {
       const auto& code = codes[static_cast<size_t>(i)];
-      mpp::ctl::HttpsTransport https(
-          "127.0.0.1", c.port(),
-          {pki + "/" + code + ".crt", pki + "/" + code + ".key", pki + "/ca.crt", ""});
+      mpp::ctl::HttpsTransport https("127.0.0.1", c.port(), pki.ClientTls(code));
       TimedTransport timed(https, latencies, mu);
       mpp::replicator::SyncOptions o;
       o.schema_version = mpp::schema::Migrations().back().version;
@@ -443,7 +432,7 @@ Json BenchManySites(const std::string& base, const std::string& pki, int sites, 
   return j;
 }
 
-Json BenchProfiles(const std::string& base, const std::string& pki) {
+Json BenchProfiles(const std::string& base, TestPki& pki) {
   struct P {
     const char* name;
     LinkProfile profile;
@@ -461,7 +450,7 @@ Json BenchProfiles(const std::string& base, const std::string& pki) {
     const P& p = profiles[k];
     const std::string dir = base + "/profile" + std::to_string(k);
     mkdir(dir.c_str(), 0755);
-    Ca({"site", pki, codes[k]});
+    OrExit(pki.AddSite(codes[k]));
     Centre c(dir, pki, p.profile);
     const std::string site = InitSite(dir, pki, codes[k], c.proxy_port());
     LoadWorkload(site, codes[k], 0, p.n);
@@ -529,10 +518,8 @@ int main(int argc, char** argv) {
   }
   if (!base.empty()) setenv("TMPDIR", base.c_str(), 1);
   mpp::testing::TempDir dir;
-  const std::string pki = dir.File("pki");
-  Ca({"init", pki});
-  Ca({"central", pki, "central"});
-  Ca({"site", pki, "MPP7301"});
+  TestPki pki(dir.File("pki"));
+  OrExit(pki.Init({"MPP7301"}));
   Json report = {{"machine", {{"cores", std::thread::hardware_concurrency()}}},
                  {"runs", Json::array()}};
   for (int64_t n : ns) report["runs"].push_back(BenchN(dir.path(), pki, n, n <= 100000));

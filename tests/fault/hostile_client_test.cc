@@ -11,50 +11,35 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
-#include "tests/support/process.h"
+#include "tests/support/central_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace mpp {
 namespace {
 
 using Ms = std::chrono::duration<double, std::milli>;
-using testing::Process;
-using testing::RunCommand;
 
 class HostileClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pki_ = dir_.File("pki");
-    for (const auto& args : std::vector<std::vector<std::string>>{{"init", pki_},
-                                                                  {"central", pki_, "central"},
-                                                                  {"site", pki_, "MPP7301"},
-                                                                  {"site", pki_, "MPP7302"}}) {
-      std::vector<std::string> argv = {"/bin/bash",
-                                       std::string(MPP_SOURCE_DIR) + "/certs/mpp-ca.sh"};
-      argv.insert(argv.end(), args.begin(), args.end());
-      ASSERT_EQ(RunCommand(argv), 0);
-    }
-    central_ = std::make_unique<Process>(
-        std::vector<std::string>{MPP_CENTRAL_BIN, "--data", dir_.File("central"), "--listen",
-                                 "127.0.0.1:0", "--cert", pki_ + "/central.crt", "--key",
-                                 pki_ + "/central.key", "--ca", pki_ + "/ca.crt", "--log-level",
-                                 "error", "--rate-limit", "50", "--timeout", "2"},
-        dir_.File("central.log"));
-    const std::string line = central_->WaitForLine("listening ");
-    ASSERT_FALSE(line.empty()) << testing::ReadFile(dir_.File("central.log"));
-    port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    const Status pki = pki_.Init({"MPP7301", "MPP7302"});
+    ASSERT_TRUE(pki.ok()) << pki.error().message;
+    auto central = testing::CentralProcess::Start(
+        pki_, dir_.path(), {"--log-level", "error", "--rate-limit", "50", "--timeout", "2"});
+    ASSERT_TRUE(central.ok()) << central.error().message;
+    central_.emplace(std::move(central).value());
+    port_ = central_->port();
   }
 
   std::unique_ptr<net::HttpClient> Client(const std::string& site) {
-    return std::make_unique<net::HttpClient>(
-        "127.0.0.1", port_, std::chrono::seconds(10),
-        net::TlsClientConfig{pki_ + "/" + site + ".crt", pki_ + "/" + site + ".key",
-                             pki_ + "/ca.crt", ""});
+    return std::make_unique<net::HttpClient>("127.0.0.1", port_, std::chrono::seconds(10),
+                                             pki_.ClientTls(site));
   }
 
   static http::Request Pull() {
@@ -80,8 +65,8 @@ class HostileClientTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::string pki_;
-  std::unique_ptr<Process> central_;
+  testing::TestPki pki_{dir_.File("pki")};
+  std::optional<testing::CentralProcess> central_;
   uint16_t port_ = 0;
 };
 

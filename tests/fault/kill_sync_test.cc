@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "sync/db/database.h"
 #include "sync/net/http_client.h"
 #include "sync/store/site_store.h"
+#include "tests/support/central_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -32,34 +34,14 @@ using testing::RunCommand;
 class KillSyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pki_ = dir_.File("pki");
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"init", pki_}, {"central", pki_, "central"}, {"site", pki_, "MPP7301"}}) {
-      std::vector<std::string> argv = {"/bin/bash",
-                                       std::string(MPP_SOURCE_DIR) + "/certs/mpp-ca.sh"};
-      argv.insert(argv.end(), args.begin(), args.end());
-      ASSERT_EQ(RunCommand(argv), 0);
-    }
-    StartCentral(0);
+    const Status pki = pki_.Init({"MPP7301"});
+    ASSERT_TRUE(pki.ok()) << pki.error().message;
+    auto central = testing::CentralProcess::Start(pki_, dir_.path(), {"--log-level", "error"});
+    ASSERT_TRUE(central.ok()) << central.error().message;
+    central_.emplace(std::move(central).value());
     site_ = dir_.File("site");
-    ASSERT_EQ(RunCommand({MPP_CTL_BIN, "init", "--site", "MPP7301", "--data", site_, "--central",
-                          "127.0.0.1:" + std::to_string(port_), "--cert", pki_ + "/MPP7301.crt",
-                          "--key", pki_ + "/MPP7301.key", "--ca", pki_ + "/ca.crt"}),
-              0);
-  }
-
-  // (Re)starts the centre on `port` (0: any; later restarts keep the first port).
-  void StartCentral(uint16_t port) {
-    central_.reset();
-    central_ = std::make_unique<Process>(
-        std::vector<std::string>{MPP_CENTRAL_BIN, "--data", dir_.File("central"), "--listen",
-                                 "127.0.0.1:" + std::to_string(port), "--cert",
-                                 pki_ + "/central.crt", "--key", pki_ + "/central.key", "--ca",
-                                 pki_ + "/ca.crt", "--log-level", "error"},
-        dir_.File("central.log"));
-    const std::string line = central_->WaitForLine("listening ");
-    ASSERT_FALSE(line.empty()) << testing::ReadFile(dir_.File("central.log"));
-    port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    const Status init = testing::InitSite(pki_, "MPP7301", site_, central_->port());
+    ASSERT_TRUE(init.ok()) << init.error().message;
   }
 
   void Write(int applications) {
@@ -83,15 +65,15 @@ class KillSyncTest : public ::testing::Test {
   }
 
   int64_t CentralCount(const std::string& sql) {
-    auto db = db::Database::Open(dir_.File("central") + "/central.db", {.create = false});
+    auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
     auto v = (*db)->QueryInt(sql);
     return v.ok() ? *v : -1;
   }
 
   testing::TempDir dir_;
-  std::string pki_, site_;
-  std::unique_ptr<Process> central_;
-  uint16_t port_ = 0;
+  testing::TestPki pki_{dir_.File("pki")};
+  std::string site_;
+  std::optional<testing::CentralProcess> central_;
 };
 
 TEST_F(KillSyncTest, KillingTheCentreTheNodeAndTheSyncingToolLosesAndDuplicatesNothing) {
@@ -123,12 +105,13 @@ TEST_F(KillSyncTest, KillingTheCentreTheNodeAndTheSyncingToolLosesAndDuplicatesN
     std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 60));
     switch (round % 3) {
       case 0: {
-        central_->Kill(SIGKILL);
-        central_->Wait();
+        central_->Kill();
         ++central_kills;
         const int status = sync.Wait();
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++interrupted;  // cut mid-sync
-        StartCentral(port_);
+        // On the same port. EXPECT, not ASSERT: the clerk still has to be joined.
+        const Status restarted = central_->Restart();
+        EXPECT_TRUE(restarted.ok()) << restarted.error().message;
         break;
       }
       case 1:
@@ -166,7 +149,7 @@ TEST_F(KillSyncTest, KillingTheCentreTheNodeAndTheSyncingToolLosesAndDuplicatesN
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), at_site);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM application_events"),
             SiteCount("SELECT COUNT(*) FROM application_events"));
-  auto db = db::Database::Open(dir_.File("central") + "/central.db", {.create = false});
+  auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
   int64_t found = 0;
   for (const std::string& id : acked) {
     auto n = (*db)->QueryInt("SELECT COUNT(*) FROM applications WHERE id = ?", {id});

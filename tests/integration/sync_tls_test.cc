@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <random>
 
 #include "sync/core/json.h"
@@ -13,6 +14,7 @@
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
 #include "sync/store/site_store.h"
+#include "tests/support/central_process.h"
 #include "tests/support/link_proxy.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -20,46 +22,28 @@
 namespace mpp {
 namespace {
 
-using testing::Process;
 using testing::RunCommand;
 
 class SyncTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pki_ = dir_.File("pki");
-    Ca({"init", pki_});
-    Ca({"central", pki_, "central"});
-    Ca({"role", pki_, "operator", "operator"});
-    Ca({"role", pki_, "ministry", "ministry"});
-    central_ = std::make_unique<Process>(
-        std::vector<std::string>{MPP_CENTRAL_BIN, "--data", dir_.File("central"), "--listen",
-                                 "127.0.0.1:0", "--cert", pki_ + "/central.crt", "--key",
-                                 pki_ + "/central.key", "--ca", pki_ + "/ca.crt", "--crl",
-                                 pki_ + "/crl.pem"},
-        dir_.File("central.log"));
-    const std::string line = central_->WaitForLine("listening ");
-    ASSERT_FALSE(line.empty()) << testing::ReadFile(dir_.File("central.log"));
-    port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    Ca(pki_.Init());
+    Ca(pki_.AddRole("operator", "operator"));
+    Ca(pki_.AddRole("ministry", "ministry"));
+    auto central = testing::CentralProcess::Start(pki_, dir_.path(), {"--crl", pki_.Crl()});
+    ASSERT_TRUE(central.ok()) << central.error().message;
+    central_.emplace(std::move(central).value());
+    port_ = central_->port();
   }
 
-  void Ca(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"/bin/bash", std::string(MPP_SOURCE_DIR) + "/certs/mpp-ca.sh"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string out;
-    ASSERT_EQ(RunCommand(argv, &out), 0) << out;
-  }
+  // A step of certs/mpp-ca.sh; a failure fails the test with the script's output.
+  void Ca(const Status& st) { ASSERT_TRUE(st.ok()) << st.error().message; }
 
   std::string InitSite(const std::string& code) {
-    Ca({"site", pki_, code});
+    Ca(pki_.AddSite(code));
     const std::string data = dir_.File(code);
-    std::string out;
-    EXPECT_EQ(
-        RunCommand({MPP_CTL_BIN, "init", "--site", code, "--data", data, "--central",
-                    "127.0.0.1:" + std::to_string(port_), "--cert", pki_ + "/" + code + ".crt",
-                    "--key", pki_ + "/" + code + ".key", "--ca", pki_ + "/ca.crt"},
-                   &out),
-        0)
-        << out;
+    const Status init = testing::InitSite(pki_, code, data, port_);
+    EXPECT_TRUE(init.ok()) << init.error().message;
     return data;
   }
 
@@ -83,9 +67,7 @@ class SyncTlsTest : public ::testing::Test {
     return j.is_discarded() ? Json{{"output", out}} : j;
   }
 
-  net::TlsClientConfig Cert(const std::string& name) {
-    return {pki_ + "/" + name + ".crt", pki_ + "/" + name + ".key", pki_ + "/ca.crt", ""};
-  }
+  net::TlsClientConfig Cert(const std::string& name) { return pki_.ClientTls(name); }
 
   Result<http::Response> Call(const net::TlsClientConfig& tls, const std::string& method,
                                  const std::string& target, const Json& body = nullptr) {
@@ -102,8 +84,8 @@ class SyncTlsTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::string pki_;
-  std::unique_ptr<Process> central_;
+  testing::TestPki pki_{dir_.File("pki")};
+  std::optional<testing::CentralProcess> central_;
   uint16_t port_ = 0;
 };
 
@@ -178,19 +160,17 @@ TEST_F(SyncTlsTest, AConcurrentEditAtSiteAndCentreGivesOneWinnerAndARecordedConf
 
 TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
   InitSite("MPP7301");
-  Ca({"site", pki_, "MPP7302"});
-  Ca({"expired", pki_, "MPP7371"});
-  const std::string other = dir_.File("other-pki");
-  Ca({"init", other});
-  Ca({"site", other, "MPP7301"});
+  Ca(pki_.AddSite("MPP7302"));
+  Ca(pki_.AddExpiredSite("MPP7371"));
+  testing::TestPki other(dir_.File("other-pki"));
+  Ca(other.Init({"MPP7301"}));
 
   auto ok = Call(Cert("MPP7301"), "GET", "/sync/v1/digest");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->status, 200);
 
-  const net::TlsClientConfig none{"", "", pki_ + "/ca.crt", ""};
-  const net::TlsClientConfig foreign{other + "/MPP7301.crt", other + "/MPP7301.key",
-                                     pki_ + "/ca.crt", ""};
+  const net::TlsClientConfig none{"", "", pki_.Ca(), ""};
+  const net::TlsClientConfig foreign{other.Cert("MPP7301"), other.Key("MPP7301"), pki_.Ca(), ""};
   for (const auto& [name, tls] :
        {std::pair{"no certificate", none}, std::pair{"another CA", foreign},
         std::pair{"expired", Cert("MPP7371-expired")}}) {
@@ -199,7 +179,7 @@ TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
   }
   // Revocation takes effect at the next handshake, without restarting the centre.
   ASSERT_EQ(Call(Cert("MPP7302"), "GET", "/sync/v1/digest")->status, 200);
-  Ca({"revoke", pki_, "MPP7302"});
+  Ca(pki_.Revoke("MPP7302"));
   auto revoked = Call(Cert("MPP7302"), "GET", "/sync/v1/digest");
   EXPECT_FALSE(revoked.ok() && revoked->status == 200) << "revoked certificate got in";
   EXPECT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
@@ -228,23 +208,17 @@ TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesO
 
 TEST_F(SyncTlsTest, ASyncWithNothingToDoResumesTheTlsSessionAndCostsUnder2kB) {
   testing::LinkProxy relay(port_, {});
-  Ca({"site", pki_, "MPP7301"});
+  Ca(pki_.AddSite("MPP7301"));
   const std::string data = dir_.File("MPP7301");
-  std::string out;
-  ASSERT_EQ(
-      RunCommand({MPP_CTL_BIN, "init", "--site", "MPP7301", "--data", data, "--central",
-                  "127.0.0.1:" + std::to_string(relay.port()), "--cert", pki_ + "/MPP7301.crt",
-                  "--key", pki_ + "/MPP7301.key", "--ca", pki_ + "/ca.crt"},
-                 &out),
-      0)
-      << out;
+  const Status init = testing::InitSite(pki_, "MPP7301", data, relay.port());
+  ASSERT_TRUE(init.ok()) << init.error().message;
   Ctl({"--data", data, "sync", "--json"});  // full handshake; the session is kept
   const uint64_t before = relay.bytes_up() + relay.bytes_down();
   Ctl({"--data", data, "sync", "--json"});  // nothing to do, resumed session
   const uint64_t noop = relay.bytes_up() + relay.bytes_down() - before;
   EXPECT_LT(noop, 2000u) << "a sync with nothing to do cost " << noop << " bytes on the wire";
   // A revoked certificate cannot ride on a resumed session.
-  Ca({"revoke", pki_, "MPP7301"});
+  Ca(pki_.Revoke("MPP7301"));
   Ctl({"--data", data, "sync", "--json"}, 1);
 }
 
@@ -294,7 +268,7 @@ TEST_F(SyncTlsTest, ACutAtRandomByteOffsetsResendsAtMostOneBatch) {
     });
     const int64_t offset = trials == 0 ? 0 : 300 + static_cast<int64_t>(rng() % total);
     testing::LinkProxy proxy(port_, {.bits_per_second = kRate, .cut_after_bytes = offset});
-    const size_t log_before = testing::ReadFile(dir_.File("central.log")).size();
+    const size_t log_before = testing::ReadFile(central_->log_path()).size();
     std::string out;
     (void)RunCommand({MPP_CTL_BIN, "--data", data, "sync", "--central",
                       "127.0.0.1:" + std::to_string(proxy.port())},
@@ -305,7 +279,7 @@ TEST_F(SyncTlsTest, ACutAtRandomByteOffsetsResendsAtMostOneBatch) {
     // What the centre was sent again since this trial began (duplicates=, from its log),
     // against the largest batch it stored (changes=): at most one batch's worth. (A lost
     // batch larger than the first batch of the next sync comes back split over two pushes.)
-    const std::string log = testing::ReadFile(dir_.File("central.log")).substr(log_before);
+    const std::string log = testing::ReadFile(central_->log_path()).substr(log_before);
     int64_t duplicates = 0, largest = 0;
     for (size_t at = log.find("event=push"); at != std::string::npos;
          at = log.find("event=push", at + 1)) {
@@ -318,7 +292,7 @@ TEST_F(SyncTlsTest, ACutAtRandomByteOffsetsResendsAtMostOneBatch) {
     resent += duplicates > 0;
   }
   Ctl({"--data", data, "verify"});  // exits 0 only when in sync
-  auto db = db::Database::Open(dir_.File("central") + "/central.db", {.create = false});
+  auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
   EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM applications"), 400LL * trials);
   EXPECT_GE(cuts, trials / 2) << "most cuts should land inside a sync";
   std::printf(
@@ -349,7 +323,7 @@ TEST_F(SyncTlsTest, AStalledLinkFailsTheSyncAfterItsTimeoutAndLosesNothing) {
   EXPECT_LT(waited, 10) << "the stalled sync did not give up";
   Ctl({"--data", data, "sync"});
   Ctl({"--data", data, "verify"});
-  auto db = db::Database::Open(dir_.File("central") + "/central.db", {.create = false});
+  auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
   EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(*) FROM applications"), 600);
   std::printf("stalled link: the sync gave up after %.1f s (timeout 2 s); next sync complete\n",
               waited);
@@ -364,11 +338,11 @@ TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
                                      "-connect",
                                      "127.0.0.1:" + std::to_string(port_),
                                      "-CAfile",
-                                     pki_ + "/ca.crt",
+                                     pki_.Ca(),
                                      "-cert",
-                                     pki_ + "/MPP7301.crt",
+                                     pki_.Cert("MPP7301"),
                                      "-key",
-                                     pki_ + "/MPP7301.key"};
+                                     pki_.Key("MPP7301")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunCommand({"/bin/sh", "-c",
                        [&] {
