@@ -62,10 +62,10 @@ http::Response CentralApi::Route(const http::Request& req, const protocol::Peer&
                                   "SAN URI mpp:site:<code> or mpp:role:<role>)"));
   }
   auto role_error = [&](const char* who) {
-    return sync_.Refuse(req, peer,
-                        MakeError(Errc::kForbiddenRole, std::string("only ") + who +
-                                                            " may call " + req.method + " " +
-                                                            std::string(req.Path())));
+    return sync_.Refuse(
+        req, peer,
+        MakeError(Errc::kForbiddenRole, std::string("only ") + who + " may call " + req.method +
+                                            " " + std::string(req.Path())));
   };
   if (seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1") {
     const std::string& what = seg[2];

@@ -41,8 +41,8 @@ int Usage(const std::string& problem) {
 
 int Run(int argc, char** argv) {
   auto opt = mpp::common::ParseOptions(argc, argv,
-                                    {"data", "listen", "cert", "key", "ca", "crl", "log-level",
-                                     "workers", "rate-limit", "timeout"});
+                                       {"data", "listen", "cert", "key", "ca", "crl", "log-level",
+                                        "workers", "rate-limit", "timeout"});
   if (!opt) return Usage(opt.error().message);
   if (opt->count("help")) {
     std::cout << kUsage;

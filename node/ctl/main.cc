@@ -161,8 +161,8 @@ mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession&
       std::chrono::seconds(timeout));
   mpp::replicator::SyncOptions options;
   options.schema_version = mpp::schema::Migrations().back().version;
-  s.replicator =
-      std::make_unique<mpp::replicator::Replicator>(s.store->replica(), *s.transport, s.clock, options);
+  s.replicator = std::make_unique<mpp::replicator::Replicator>(s.store->replica(), *s.transport,
+                                                               s.clock, options);
   return {};
 }
 

@@ -38,7 +38,8 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (!opt->count("data")) return Usage("--data is required");
-  auto listen = mpp::common::ParseListen(opt->count("listen") ? opt->at("listen") : "127.0.0.1:8080");
+  auto listen =
+      mpp::common::ParseListen(opt->count("listen") ? opt->at("listen") : "127.0.0.1:8080");
   if (!listen) return Usage(listen.error().message);
   if (auto s = mpp::common::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
       !s) {

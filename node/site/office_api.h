@@ -1,6 +1,7 @@
 // The office API of mpp-node (docs/api.md): routes a request to the site's office records
-// (sync/store/office_records.h) and turns the result into a response. A plain function of the request, so it is tested without sockets,
-// and the one place where store errors become HTTP statuses and JSON error bodies.
+// (sync/store/office_records.h) and turns the result into a response. A plain function of the
+// request, so it is tested without sockets, and the one place where store errors become HTTP
+// statuses and JSON error bodies.
 #pragma once
 
 #include "sync/http/message.h"

@@ -77,8 +77,8 @@ class Statement {
   Statement& Check(int rc, int index);
   sqlite3* db_;
   sqlite3_stmt* stmt_;
-  int bind_rc_ = 0;      // the first failed bind's code, 0 when every bind succeeded
-  int bind_index_ = 0;   // and its parameter
+  int bind_rc_ = 0;     // the first failed bind's code, 0 when every bind succeeded
+  int bind_index_ = 0;  // and its parameter
 };
 
 // A cached statement borrowed from a Database; resets itself when it goes out of scope.

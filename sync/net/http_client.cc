@@ -181,7 +181,7 @@ uint64_t HttpClient::bytes_sent() const { return impl_->sent; }
 uint64_t HttpClient::bytes_received() const { return impl_->received; }
 
 Result<http::Response> HttpClient::Send(const std::string& method, const std::string& target,
-                                      const std::string& body, const std::string& content_type) {
+                                        const std::string& body, const std::string& content_type) {
   http::Request r;
   r.method = method;
   r.target = target;

@@ -33,8 +33,8 @@ class HttpClient {
   // (refused, reset, timeout, TLS refused) come back as kInternal with the reason.
   Result<http::Response> Send(const http::Request& request);
   Result<http::Response> Send(const std::string& method, const std::string& target,
-                            const std::string& body = "",
-                            const std::string& content_type = "application/json");
+                              const std::string& body = "",
+                              const std::string& content_type = "application/json");
   Result<http::Response> Get(const std::string& target) { return Send("GET", target); }
   Result<http::Response> Post(const std::string& target, const std::string& body) {
     return Send("POST", target, body);

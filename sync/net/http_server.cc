@@ -39,7 +39,7 @@ struct Shared {
 };
 
 bhttp::response<bhttp::string_body> ToBeast(const http::Response& r, unsigned version,
-                                          bool keep_alive) {
+                                            bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
   res.set(bhttp::field::server, "mppsync");
   res.set(bhttp::field::content_type, r.content_type);
@@ -109,7 +109,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     parser_->header_limit(kHeaderLimit);
     beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
+                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, std::size_t) {
@@ -119,14 +119,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       return DoClose();
     }
     if (ec == bhttp::error::body_limit) {
-      return Write(http::ErrorResponse(MakeError(Errc::kBodyTooLarge,
-                                 "request body is over " +
-                                     std::to_string(shared_.options.body_limit) + " bytes")),
-                   11, false);
+      return Write(
+          http::ErrorResponse(MakeError(
+              Errc::kBodyTooLarge,
+              "request body is over " + std::to_string(shared_.options.body_limit) + " bytes")),
+          11, false);
     }
     if (ec) {
-      return Write(http::ErrorResponse(MakeError(Errc::kBadJson, "malformed HTTP request: " + ec.message())), 11,
-                   false);
+      return Write(
+          http::ErrorResponse(MakeError(Errc::kBadJson, "malformed HTTP request: " + ec.message())),
+          11, false);
     }
     auto req = parser_->release();
     http::Request in;

@@ -25,16 +25,17 @@ http::Headers VersionHeaders(int schema_version) {
 
 Status CheckPeerVersions(const PeerVersions& peer, int my_schema) {
   if (peer.protocol < kOldestProtocolServed || peer.protocol > kProtocolVersion) {
-    return MakeError(Errc::kIncompatibleVersion,
-                     "sync protocol " + std::to_string(peer.protocol) +
-                         " is not served; this centre speaks " +
-                         std::to_string(kOldestProtocolServed) + " to " +
-                         std::to_string(kProtocolVersion) + ": upgrade the older side");
+    return MakeError(Errc::kIncompatibleVersion, "sync protocol " + std::to_string(peer.protocol) +
+                                                     " is not served; this centre speaks " +
+                                                     std::to_string(kOldestProtocolServed) +
+                                                     " to " + std::to_string(kProtocolVersion) +
+                                                     ": upgrade the older side");
   }
   if (peer.schema < 1 || peer.schema > my_schema) {
-    return MakeError(Errc::kIncompatibleVersion,
-                     "site schema " + std::to_string(peer.schema) + " is newer than the centre's (" +
-                         std::to_string(my_schema) + "): upgrade mpp-central before the sites");
+    return MakeError(Errc::kIncompatibleVersion, "site schema " + std::to_string(peer.schema) +
+                                                     " is newer than the centre's (" +
+                                                     std::to_string(my_schema) +
+                                                     "): upgrade mpp-central before the sites");
   }
   return {};
 }

@@ -52,10 +52,8 @@ http::Response CentralEndpoint::Handle(const http::Request& request) {
   return Handle(request, protocol::PeerFromUris(request.peer_uris));
 }
 
-http::Response CentralEndpoint::Handle(const http::Request& request,
-                                       const protocol::Peer& peer) {
-  http::Response r =
-      http::Guard([&] { return Route(request, peer); }, "nothing was stored");
+http::Response CentralEndpoint::Handle(const http::Request& request, const protocol::Peer& peer) {
+  http::Response r = http::Guard([&] { return Route(request, peer); }, "nothing was stored");
   Stamp(r);
   return r;
 }
@@ -93,11 +91,12 @@ http::Response CentralEndpoint::Route(const http::Request& request, const protoc
   }
   auto sites_only = [&] {
     return Refuse(request, peer,
-                  MakeError(Errc::kForbiddenRole, "only sites may call " + request.method + " " +
-                                                      std::string(path)));
+                  MakeError(Errc::kForbiddenRole,
+                            "only sites may call " + request.method + " " + std::string(path)));
   };
   if (path == protocol::kPushPath) {
-    if (request.method != "POST") return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use POST"));
+    if (request.method != "POST")
+      return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use POST"));
     if (peer.role != Role::kSite) return sites_only();
     return Push(request, peer);
   }

@@ -21,7 +21,7 @@ Replicator::Replicator(store::SiteReplica& store, SyncTransport& transport, Cloc
     : store_(store), transport_(transport), wall_clock_(wall_clock), options_(options) {}
 
 http::Request Replicator::MakeRequest(const std::string& method, const std::string& target,
-                                         const Json* body) const {
+                                      const Json* body) const {
   http::Request r;
   r.method = method;
   r.target = target;
@@ -79,8 +79,9 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     const int64_t t0 = wall_clock_.SteadyMicros();
     const int64_t sent_at = wall_clock_.NowMs();
     Json error;
-    auto reply = Receive(transport_.Send(MakeRequest("POST", std::string(protocol::kPushPath), &body)), sent_at,
-                         &report, &error);
+    auto reply =
+        Receive(transport_.Send(MakeRequest("POST", std::string(protocol::kPushPath), &body)),
+                sent_at, &report, &error);
     if (!reply) {
       if (reply.error().code == Errc::kClockSkew && ++restamps <= 1) {
         // Our clock ran ahead while offline (and may be right again by now): follow the
@@ -137,13 +138,13 @@ Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
   if (!cursor) return cursor.error();
   for (;;) {
     const int64_t sent_at = wall_clock_.NowMs();
-    auto reply = Receive(
-        transport_.Send(MakeRequest("GET",
-                                    std::string(protocol::kPullPath) +
-                                        "?after=" + std::to_string(*cursor) +
-                                        "&max_bytes=" + std::to_string(options_.pull_page_bytes),
-                                    nullptr)),
-        sent_at, &report);
+    auto reply =
+        Receive(transport_.Send(MakeRequest(
+                    "GET",
+                    std::string(protocol::kPullPath) + "?after=" + std::to_string(*cursor) +
+                        "&max_bytes=" + std::to_string(options_.pull_page_bytes),
+                    nullptr)),
+                sent_at, &report);
     if (!reply) return reply.error();
     auto page = protocol::PullResponseFromJson(*reply);
     if (!page) return page.error();
@@ -180,7 +181,8 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
 Result<Json> Replicator::Verify() {
   const int64_t sent_at = wall_clock_.NowMs();
   auto theirs =
-      Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)), sent_at, nullptr);
+      Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)),
+              sent_at, nullptr);
   if (!theirs) return theirs.error();
   auto mine = store_.Digest();
   if (!mine) return mine.error();

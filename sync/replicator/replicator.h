@@ -83,10 +83,10 @@ class Replicator {
   Status Push(SyncReport& report, const ProgressFn& progress);
   Status Pull(SyncReport& report, const ProgressFn& progress);
   http::Request MakeRequest(const std::string& method, const std::string& target,
-                               const Json* body) const;
+                            const Json* body) const;
   // Parses a response: the JSON body on 2xx, else the centre's error. Measures the clock.
-  Result<Json> Receive(const Result<http::Response>& response, int64_t sent_at,
-                       SyncReport* report, Json* error_body = nullptr);
+  Result<Json> Receive(const Result<http::Response>& response, int64_t sent_at, SyncReport* report,
+                       Json* error_body = nullptr);
 
   store::SiteReplica& store_;
   SyncTransport& transport_;

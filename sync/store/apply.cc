@@ -25,13 +25,14 @@ Status RecordConflict(db::Database& db, const Change& c, const std::string& grou
   const std::string id = Sha256Hex(c.table + "|" + c.row_id + "|" + group + "|" +
                                    std::to_string(winner.hlc) + "|" + winner.origin)
                              .substr(0, 32);
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "INSERT INTO conflicts (id, table_name, row_id, col, winner_value, winner_hlc, "
-      "winner_origin, loser_value, loser_hlc, loser_origin, detected_at, status) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') "
-      "ON CONFLICT (id) DO UPDATE SET loser_value = excluded.loser_value, "
-      "loser_hlc = excluded.loser_hlc, loser_origin = excluded.loser_origin "
-      "WHERE excluded.loser_hlc > conflicts.loser_hlc"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached("INSERT INTO conflicts (id, table_name, row_id, col, winner_value, winner_hlc, "
+                "winner_origin, loser_value, loser_hlc, loser_origin, detected_at, status) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') "
+                "ON CONFLICT (id) DO UPDATE SET loser_value = excluded.loser_value, "
+                "loser_hlc = excluded.loser_hlc, loser_origin = excluded.loser_origin "
+                "WHERE excluded.loser_hlc > conflicts.loser_hlc"));
   db::StatementRef s(stmt);
   s->Bind(1, id).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group).Bind(5, winner_value.dump());
   s->Bind(6, static_cast<int64_t>(winner.hlc)).Bind(7, winner.origin).Bind(8, loser_value.dump());
@@ -41,9 +42,11 @@ Status RecordConflict(db::Database& db, const Change& c, const std::string& grou
 
 Status ResolveSuperseded(db::Database& db, const Change& c, const std::string& group,
                          const std::string& now) {
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = 'superseded by "
-      "a later edit' WHERE table_name = ? AND row_id = ? AND col = ? AND status = 'open'"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached(
+          "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = 'superseded by "
+          "a later edit' WHERE table_name = ? AND row_id = ? AND col = ? AND status = 'open'"));
   db::StatementRef s(stmt);
   s->Bind(1, now).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group);
   return s->Run();

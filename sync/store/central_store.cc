@@ -75,10 +75,13 @@ class SqliteCentralStore final : public CentralStore {
       seen = std::max(seen, c.hlc);
     }
     if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(*db_, seen));
-    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
-        "INSERT INTO site_cursors (site_code, acked_seq, last_push_at, protocol, schema_version) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (site_code) DO UPDATE SET acked_seq = ?2, "
-        "last_push_at = ?3, protocol = ?4, schema_version = ?5"));
+    MPP_ASSIGN_OR_RETURN(
+        auto stmt,
+        db_->Cached(
+            "INSERT INTO site_cursors (site_code, acked_seq, last_push_at, protocol, "
+            "schema_version) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (site_code) DO UPDATE SET acked_seq = ?2, "
+            "last_push_at = ?3, protocol = ?4, schema_version = ?5"));
     {
       db::StatementRef s(stmt);
       s->Bind(1, site)
@@ -141,8 +144,10 @@ class SqliteCentralStore final : public CentralStore {
 
   Status Audit(const std::string& peer, const std::string& action, const Error& error) override {
     MutexLock lock(mu_);
-    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
-        "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)"));
+    MPP_ASSIGN_OR_RETURN(
+        auto stmt,
+        db_->Cached(
+            "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)"));
     db::StatementRef s(stmt);
     s->Bind(1, FormatUtcMillis(clock_.NowMs())).Bind(2, peer).Bind(3, action);
     s->Bind(4, ErrcName(error.code)).Bind(5, error.message.substr(0, 500));
@@ -151,8 +156,10 @@ class SqliteCentralStore final : public CentralStore {
 
   Result<Json> AuditLog(int limit) override {
     MutexLock lock(mu_);
-    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
-        "SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?"));
+    MPP_ASSIGN_OR_RETURN(
+        auto stmt,
+        db_->Cached(
+            "SELECT at, peer, action, code, detail FROM audit_log ORDER BY id DESC LIMIT ?"));
     db::StatementRef s(stmt);
     s->Bind(1, limit);
     Json items = Json::array();
@@ -170,12 +177,14 @@ class SqliteCentralStore final : public CentralStore {
 
   Result<Json> Summary() override {
     MutexLock lock(mu_);
-    MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached(
-        "SELECT s.code, s.name, c.acked_seq, c.last_push_at, c.protocol, c.schema_version, "
-        "(SELECT COUNT(*) FROM applications a WHERE a.site_code = s.code), "
-        "(SELECT COUNT(*) FROM payments p WHERE p.site_code = s.code), "
-        "(SELECT COUNT(*) FROM surveys v WHERE v.site_code = s.code) "
-        "FROM sites s LEFT JOIN site_cursors c ON c.site_code = s.code ORDER BY s.code"));
+    MPP_ASSIGN_OR_RETURN(
+        auto stmt,
+        db_->Cached(
+            "SELECT s.code, s.name, c.acked_seq, c.last_push_at, c.protocol, c.schema_version, "
+            "(SELECT COUNT(*) FROM applications a WHERE a.site_code = s.code), "
+            "(SELECT COUNT(*) FROM payments p WHERE p.site_code = s.code), "
+            "(SELECT COUNT(*) FROM surveys v WHERE v.site_code = s.code) "
+            "FROM sites s LEFT JOIN site_cursors c ON c.site_code = s.code ORDER BY s.code"));
     db::StatementRef s(stmt);
     Json sites = Json::array();
     for (;;) {
@@ -191,7 +200,8 @@ class SqliteCentralStore final : public CentralStore {
                        {"payments", s->ColumnInt(7)},
                        {"surveys", s->ColumnInt(8)}});
     }
-    MPP_ASSIGN_OR_RETURN(auto open, db_->Cached("SELECT COUNT(*) FROM conflicts WHERE status = 'open'"));
+    MPP_ASSIGN_OR_RETURN(auto open,
+                         db_->Cached("SELECT COUNT(*) FROM conflicts WHERE status = 'open'"));
     db::StatementRef o(open);
     MPP_RETURN_IF_ERROR(o->Step());
     return Json{
@@ -227,7 +237,9 @@ class SqliteCentralStore final : public CentralStore {
     }
     std::string audience = "*";
     if (!t->centre_owned) {
-      MPP_ASSIGN_OR_RETURN(auto owner, db_->QueryText("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?", {id}));
+      MPP_ASSIGN_OR_RETURN(
+          auto owner,
+          db_->QueryText("SELECT site_code FROM " + table + " WHERE " + t->key + " = ?", {id}));
       if (!owner) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
       audience = *owner;
     }
@@ -266,8 +278,7 @@ Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& 
   MPP_RETURN_IF_ERROR(
       db->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
   MPP_ASSIGN_OR_RETURN(auto policy, LoadMergePolicy(*db));
-  auto store =
-      std::make_unique<SqliteCentralStore>(std::move(db), std::move(policy), clock);
+  auto store = std::make_unique<SqliteCentralStore>(std::move(db), std::move(policy), clock);
   MPP_RETURN_IF_ERROR(store->Init());
   return std::unique_ptr<CentralStore>(std::move(store));
 }

@@ -67,11 +67,11 @@ Result<LogPage> ReadChangeLog(db::Database& db, int64_t after_seq,
     c.table = s->ColumnText(3);
     c.row_id = s->ColumnText(4);
     c.op = s->ColumnText(5);
-    MPP_ASSIGN_OR_RETURN(
-        c.data, ParseStoredJson(data, "change_log.data of seq " + std::to_string(c.seq)));
+    MPP_ASSIGN_OR_RETURN(c.data,
+                         ParseStoredJson(data, "change_log.data of seq " + std::to_string(c.seq)));
     if (!s->ColumnIsNull(7)) {
       MPP_ASSIGN_OR_RETURN(c.base, ParseStoredJson(s->ColumnText(7), "change_log.base of seq " +
-                                                                  std::to_string(c.seq)));
+                                                                         std::to_string(c.seq)));
     }
     page.bytes += size;
     page.changes.push_back(std::move(c));

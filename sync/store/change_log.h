@@ -35,10 +35,11 @@ Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string
                         const Json& row, const ChangeStamp& stamp);
 
 // UPDATE `table` SET the columns of `changes` (and updated_hlc, if the table has it, to
-// `stamp`) WHERE key = `id`, move the versions of the columns written, and append an 'update' change holding just those columns and the versions
-// they overwrote (its base). kNotFound when no row has that key. kInternal, and nothing
-// written, when `stamp` is not above a version it overwrites: every other replica would then
-// keep the old value while this one keeps the new (the caller's clock did not observe it).
+// `stamp`) WHERE key = `id`, move the versions of the columns written, and append an 'update'
+// change holding just those columns and the versions they overwrote (its base). kNotFound when no
+// row has that key. kInternal, and nothing written, when `stamp` is not above a version it
+// overwrites: every other replica would then keep the old value while this one keeps the new (the
+// caller's clock did not observe it).
 Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string_view table,
                         std::string_view id, const Json& changes, const ChangeStamp& stamp);
 

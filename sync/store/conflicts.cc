@@ -8,22 +8,26 @@ Result<Json> ListConflicts(db::Database& db, const std::optional<std::string>& s
   if (status && *status != "open" && *status != "resolved") {
     return MakeError(Errc::kOutOfRange, "'status' must be open or resolved");
   }
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "SELECT id, table_name, row_id, col, winner_value, winner_hlc, winner_origin, loser_value, "
-      "loser_hlc, loser_origin, status, detected_at, resolved_at, resolution FROM conflicts "
-      "WHERE ?1 IS NULL OR status = ?1 ORDER BY detected_at DESC, id LIMIT 1000"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached(
+          "SELECT id, table_name, row_id, col, winner_value, winner_hlc, winner_origin, "
+          "loser_value, "
+          "loser_hlc, loser_origin, status, detected_at, resolved_at, resolution FROM conflicts "
+          "WHERE ?1 IS NULL OR status = ?1 ORDER BY detected_at DESC, id LIMIT 1000"));
   db::StatementRef s(stmt);
   s->Bind(1, status);
   Json items = Json::array();
   for (;;) {
     MPP_ASSIGN_OR_RETURN(auto r, s->Step());
     if (!r) break;
-    MPP_ASSIGN_OR_RETURN(const Json winner, ParseStoredJson(s->ColumnText(4), "conflicts.winner_value"));
-    MPP_ASSIGN_OR_RETURN(const Json loser, ParseStoredJson(s->ColumnText(7), "conflicts.loser_value"));
+    MPP_ASSIGN_OR_RETURN(const Json winner,
+                         ParseStoredJson(s->ColumnText(4), "conflicts.winner_value"));
+    MPP_ASSIGN_OR_RETURN(const Json loser,
+                         ParseStoredJson(s->ColumnText(7), "conflicts.loser_value"));
     auto side = [&](const Json& value, int h, int o) {
-      return Json{{"value", value},
-                  {"hlc", std::to_string(s->ColumnInt(h))},
-                  {"origin", s->ColumnText(o)}};
+      return Json{
+          {"value", value}, {"hlc", std::to_string(s->ColumnInt(h))}, {"origin", s->ColumnText(o)}};
     };
     items.push_back({{"id", s->ColumnText(0)},
                      {"table", s->ColumnText(1)},
@@ -45,9 +49,10 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
     return MakeError(Errc::kMissingField,
                      "send {\"keep\":\"winner\"}, {\"keep\":\"loser\"} or {\"value\": ...}");
   }
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "SELECT table_name, row_id, col, winner_value, loser_value, status FROM conflicts "
-      "WHERE id = ?"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached("SELECT table_name, row_id, col, winner_value, loser_value, status FROM conflicts "
+                "WHERE id = ?"));
   db::StatementRef s(stmt);
   s->Bind(1, id);
   MPP_ASSIGN_OR_RETURN(auto r, s->Step());
@@ -56,8 +61,10 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
     return MakeError(Errc::kIllegalTransition, "conflict " + id + " is already resolved");
   }
   Resolution res{s->ColumnText(0), s->ColumnText(1), s->ColumnText(2), Json::object()};
-  MPP_ASSIGN_OR_RETURN(const Json winner, ParseStoredJson(s->ColumnText(3), "conflicts.winner_value"));
-  MPP_ASSIGN_OR_RETURN(const Json loser, ParseStoredJson(s->ColumnText(4), "conflicts.loser_value"));
+  MPP_ASSIGN_OR_RETURN(const Json winner,
+                       ParseStoredJson(s->ColumnText(3), "conflicts.winner_value"));
+  MPP_ASSIGN_OR_RETURN(const Json loser,
+                       ParseStoredJson(s->ColumnText(4), "conflicts.loser_value"));
   Json value;
   if (body.contains("keep")) {
     const Json& keep = body["keep"];
@@ -93,8 +100,8 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
 
 Status MarkResolved(db::Database& db, const std::string& id, const std::string& now,
                     const std::string& how) {
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = ? WHERE id = ?"));
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached("UPDATE conflicts SET status = 'resolved', resolved_at "
+                                            "= ?, resolution = ? WHERE id = ?"));
   db::StatementRef s(stmt);
   s->Bind(1, now).Bind(2, how).Bind(3, id);
   return s->Run();

@@ -44,8 +44,9 @@ Result<bool> Exists(db::Database& db, const std::string& sql, std::string_view k
 Status OfficeRecords::CheckCounter(const Json& fields) {
   auto it = fields.find("counter_code");
   if (it == fields.end()) return {};
-  MPP_ASSIGN_OR_RETURN(auto found, s_.db().QueryText("SELECT 1 FROM counters WHERE site_code = ? AND code = ?",
-                              {s_.site_code, it->get_ref<const std::string&>()}));
+  MPP_ASSIGN_OR_RETURN(auto found,
+                       s_.db().QueryText("SELECT 1 FROM counters WHERE site_code = ? AND code = ?",
+                                         {s_.site_code, it->get_ref<const std::string&>()}));
   if (!found) {
     return MakeError(Errc::kUnknownCounter,
                      "counter_code '" + it->get<std::string>() + "' is not a counter of this site");
@@ -56,7 +57,8 @@ Status OfficeRecords::CheckCounter(const Json& fields) {
 Status OfficeRecords::CheckApplicationExists(const Json& fields) {
   auto it = fields.find("application_id");
   if (it == fields.end()) return {};
-  MPP_ASSIGN_OR_RETURN(auto found, Exists(s_.db(), "SELECT 1 FROM applications WHERE id = ?", it->get<std::string>()));
+  MPP_ASSIGN_OR_RETURN(auto found, Exists(s_.db(), "SELECT 1 FROM applications WHERE id = ?",
+                                          it->get<std::string>()));
   if (!found) {
     return MakeError(Errc::kUnknownApplication,
                      "application_id '" + it->get<std::string>() + "' names no application");
@@ -75,12 +77,13 @@ Result<Json> OfficeRecords::CreateApplication(const Json& body) {
   db::Database& db = s_.db();
   MPP_ASSIGN_OR_RETURN(auto service, LoadService(f["service_code"]));
   if (service["active"].get<int64_t>() == 0) {
-    return MakeError(Errc::kInactiveService, "service '" + service["code"].get<std::string>() +
-                                                 "' is no longer offered");
+    return MakeError(Errc::kInactiveService,
+                     "service '" + service["code"].get<std::string>() + "' is no longer offered");
   }
   MPP_RETURN_IF_ERROR(CheckCounter(f));
   if (auto t = f.find("ticket_id"); t != f.end()) {
-    MPP_ASSIGN_OR_RETURN(auto found, Exists(db, "SELECT 1 FROM queue_tickets WHERE id = ?", t->get<std::string>()));
+    MPP_ASSIGN_OR_RETURN(
+        auto found, Exists(db, "SELECT 1 FROM queue_tickets WHERE id = ?", t->get<std::string>()));
     if (!found) return MakeError(Errc::kInvalidValue, "'ticket_id' names no queue ticket");
   }
   const std::string id = f.value("id", s_.NewId());
@@ -127,7 +130,8 @@ Result<Json> OfficeRecords::ChangeStatus(const std::string& id, const Json& body
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   auto written = InTransaction(db, [&]() -> Result<Json> {
-    MPP_ASSIGN_OR_RETURN(auto current, db.QueryText("SELECT status FROM applications WHERE id = ?", {id}));
+    MPP_ASSIGN_OR_RETURN(auto current,
+                         db.QueryText("SELECT status FROM applications WHERE id = ?", {id}));
     if (!current) return MakeError(Errc::kNotFound, "no application with id '" + id + "'");
     const std::string from = *current;
     const std::string to = f["to"];
@@ -233,7 +237,8 @@ Result<Json> OfficeRecords::UpdateComplaint(const std::string& id, const Json& b
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   auto written = InTransaction(db, [&]() -> Result<Json> {
-    MPP_ASSIGN_OR_RETURN(auto current, db.QueryText("SELECT status FROM complaints WHERE id = ?", {id}));
+    MPP_ASSIGN_OR_RETURN(auto current,
+                         db.QueryText("SELECT status FROM complaints WHERE id = ?", {id}));
     if (!current) return MakeError(Errc::kNotFound, "no complaint with id '" + id + "'");
     const std::string from = *current;
     if (from == "closed") {
@@ -270,9 +275,10 @@ Result<Json> OfficeRecords::IssueTicket(const Json& body) {
   const std::string prefix =
       f.contains("counter_code") ? f["counter_code"] : service["agency_code"];
   return InTransaction(db, [&]() -> Result<Json> {
-    MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-        "SELECT COALESCE(MAX(number), 0) + 1 FROM queue_tickets "
-        "WHERE site_code = ?1 AND day = ?2 AND substr(ticket_no, 1, length(?3) + 1) = ?3 || '-'"));
+    MPP_ASSIGN_OR_RETURN(auto stmt,
+                         db.Cached("SELECT COALESCE(MAX(number), 0) + 1 FROM queue_tickets "
+                                   "WHERE site_code = ?1 AND day = ?2 AND substr(ticket_no, 1, "
+                                   "length(?3) + 1) = ?3 || '-'"));
     int64_t number = 1;
     {
       db::StatementRef s(stmt);
@@ -297,7 +303,8 @@ Result<Json> OfficeRecords::IssueTicket(const Json& body) {
 }
 
 Result<Json> OfficeRecords::LoadService(const std::string& code) {
-  MPP_ASSIGN_OR_RETURN(auto rows, QueryAll(s_.db(), "SELECT * FROM services WHERE code = ?", {code}));
+  MPP_ASSIGN_OR_RETURN(auto rows,
+                       QueryAll(s_.db(), "SELECT * FROM services WHERE code = ?", {code}));
   if (rows.empty()) {
     return MakeError(Errc::kUnknownService, "unknown service_code '" + code +
                                                 "'; GET /api/v1/services lists the catalogue");
@@ -311,17 +318,20 @@ Result<Json> OfficeRecords::GetApplication(const std::string& id) {
 }
 
 Result<Json> OfficeRecords::GetApplicationLocked(const std::string& id) {
-  MPP_ASSIGN_OR_RETURN(auto rows, QueryAll(s_.db(), "SELECT * FROM applications WHERE id = ?", {id}));
+  MPP_ASSIGN_OR_RETURN(auto rows,
+                       QueryAll(s_.db(), "SELECT * FROM applications WHERE id = ?", {id}));
   if (rows.empty()) return MakeError(Errc::kNotFound, "no application with id '" + id + "'");
   Json app = rows[0];
-  MPP_ASSIGN_OR_RETURN(auto events, QueryAll(s_.db(),
-                         "SELECT id, from_status, to_status, at, officer, note "
-                         "FROM application_events WHERE application_id = ? ORDER BY hlc",
-                         {id}));
-  MPP_ASSIGN_OR_RETURN(auto payments, QueryAll(s_.db(),
-                           "SELECT id, amount_idr, method, reference, paid_at FROM payments "
-                           "WHERE application_id = ? ORDER BY hlc",
-                           {id}));
+  MPP_ASSIGN_OR_RETURN(auto events,
+                       QueryAll(s_.db(),
+                                "SELECT id, from_status, to_status, at, officer, note "
+                                "FROM application_events WHERE application_id = ? ORDER BY hlc",
+                                {id}));
+  MPP_ASSIGN_OR_RETURN(auto payments,
+                       QueryAll(s_.db(),
+                                "SELECT id, amount_idr, method, reference, paid_at FROM payments "
+                                "WHERE application_id = ? ORDER BY hlc",
+                                {id}));
   app["events"] = std::move(events);
   app["payments"] = std::move(payments);
   return app;
@@ -350,11 +360,13 @@ Result<Json> OfficeRecords::ListApplications(const ListQuery& q) {
   }
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "SELECT * FROM applications WHERE (?1 IS NULL OR status = ?1) "
-      "AND (?2 IS NULL OR service_code = ?2) AND (?3 IS NULL OR received_at >= ?3) "
-      "AND (?4 IS NULL OR received_at < ?4) AND (?5 IS NULL OR (received_at, id) > (?5, ?6)) "
-      "ORDER BY received_at, id LIMIT ?7"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached(
+          "SELECT * FROM applications WHERE (?1 IS NULL OR status = ?1) "
+          "AND (?2 IS NULL OR service_code = ?2) AND (?3 IS NULL OR received_at >= ?3) "
+          "AND (?4 IS NULL OR received_at < ?4) AND (?5 IS NULL OR (received_at, id) > (?5, ?6)) "
+          "ORDER BY received_at, id LIMIT ?7"));
   db::StatementRef s(stmt);
   s->Bind(1, q.status).Bind(2, q.service).Bind(3, from).Bind(4, to).Bind(5, after_time);
   s->Bind(6, after_id).Bind(7, int64_t{q.limit} + 1);
@@ -376,11 +388,12 @@ Result<Json> OfficeRecords::ListApplications(const ListQuery& q) {
 Result<Json> OfficeRecords::ListServices() {
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  MPP_ASSIGN_OR_RETURN(auto rows, QueryAll(db,
-                       "SELECT s.code, s.name, s.agency_code, a.name AS agency_name, "
-                       "s.standard_minutes, s.fee_idr, s.active FROM services s "
-                       "JOIN agencies a ON a.code = s.agency_code ORDER BY s.code",
-                       {}));
+  MPP_ASSIGN_OR_RETURN(auto rows,
+                       QueryAll(db,
+                                "SELECT s.code, s.name, s.agency_code, a.name AS agency_name, "
+                                "s.standard_minutes, s.fee_idr, s.active FROM services s "
+                                "JOIN agencies a ON a.code = s.agency_code ORDER BY s.code",
+                                {}));
   for (Json& r : rows) r["active"] = r["active"].get<int64_t>() != 0;
   return Json{{"items", std::move(rows)}};
 }
@@ -388,10 +401,11 @@ Result<Json> OfficeRecords::ListServices() {
 Result<Json> OfficeRecords::ListCounters() {
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  MPP_ASSIGN_OR_RETURN(auto rows, QueryAll(db,
-                       "SELECT code, agency_code, name FROM counters WHERE site_code = ? "
-                       "ORDER BY code",
-                       {s_.site_code}));
+  MPP_ASSIGN_OR_RETURN(auto rows,
+                       QueryAll(db,
+                                "SELECT code, agency_code, name FROM counters WHERE site_code = ? "
+                                "ORDER BY code",
+                                {s_.site_code}));
   return Json{{"items", std::move(rows)}};
 }
 
@@ -404,18 +418,20 @@ Result<Json> OfficeRecords::StatusSummary() {
     MPP_ASSIGN_OR_RETURN(auto n, db.QueryInt(std::string("SELECT COUNT(*) FROM ") + table));
     counts[table] = n;
   }
-  MPP_ASSIGN_OR_RETURN(auto by_status, QueryAll(db,
-                            "SELECT status, COUNT(*) AS n FROM applications GROUP BY status "
-                            "ORDER BY status",
-                            {}));
+  MPP_ASSIGN_OR_RETURN(auto by_status,
+                       QueryAll(db,
+                                "SELECT status, COUNT(*) AS n FROM applications GROUP BY status "
+                                "ORDER BY status",
+                                {}));
   Json statuses = Json::object();
   for (const Json& r : by_status) statuses[r["status"].get<std::string>()] = r["n"];
-  MPP_ASSIGN_OR_RETURN(auto pending, db.QueryInt(
-      "SELECT COUNT(*) FROM change_log WHERE seq > "
-      "(SELECT acked_seq FROM sync_state WHERE peer = 'central')"));
+  MPP_ASSIGN_OR_RETURN(auto pending,
+                       db.QueryInt("SELECT COUNT(*) FROM change_log WHERE seq > "
+                                   "(SELECT acked_seq FROM sync_state WHERE peer = 'central')"));
   MPP_ASSIGN_OR_RETURN(auto last_seq, db.QueryInt("SELECT COALESCE(MAX(seq), 0) FROM change_log"));
   MPP_ASSIGN_OR_RETURN(auto version, db::SchemaVersion(db));
-  MPP_ASSIGN_OR_RETURN(auto site, QueryAll(db, "SELECT name, time_zone FROM sites WHERE code = ?", {s_.site_code}));
+  MPP_ASSIGN_OR_RETURN(
+      auto site, QueryAll(db, "SELECT name, time_zone FROM sites WHERE code = ?", {s_.site_code}));
   Json out = {{"site_code", s_.site_code},
               {"schema_version", version},
               {"counts", std::move(counts)},
@@ -442,13 +458,13 @@ Result<Json> OfficeRecords::ListConflicts(const std::optional<std::string>& stat
 Result<Json> OfficeRecords::ResolveConflict(const std::string& id, const Json& body) {
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  return store::ResolveConflict(
-      db, s_.policy, id, body, s_.NowUtc(), "resolved by hand at " + s_.site_code,
-      [&](const Resolution& plan) -> Status {
-        const HlcStamp t = s_.hlc.Now();
-        return UpdateWithChange(db, s_.policy, plan.table, plan.row_id, plan.columns,
-                                {t, s_.site_code});
-      });
+  return store::ResolveConflict(db, s_.policy, id, body, s_.NowUtc(),
+                                "resolved by hand at " + s_.site_code,
+                                [&](const Resolution& plan) -> Status {
+                                  const HlcStamp t = s_.hlc.Now();
+                                  return UpdateWithChange(db, s_.policy, plan.table, plan.row_id,
+                                                          plan.columns, {t, s_.site_code});
+                                });
 }
 
 }  // namespace mpp::store

@@ -39,8 +39,8 @@ class SqliteSiteReplica final : public SiteReplica {
 
   Status MarkAcked(int64_t seq) override {
     MutexLock lock(s_.mu);
-    return RunSql(s_.db(), "UPDATE sync_state SET acked_seq = max(acked_seq, ?) WHERE peer = 'central'",
-                  seq);
+    return RunSql(
+        s_.db(), "UPDATE sync_state SET acked_seq = max(acked_seq, ?) WHERE peer = 'central'", seq);
   }
 
   Status ResetAcked(int64_t seq) override {
@@ -73,9 +73,9 @@ class SqliteSiteReplica final : public SiteReplica {
       seen = std::max(seen, c.hlc);
     }
     if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(s_.db(), seen));
-    MPP_RETURN_IF_ERROR(
-        RunSql(s_.db(), "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
-               next_cursor));
+    MPP_RETURN_IF_ERROR(RunSql(
+        s_.db(), "UPDATE sync_state SET pull_cursor = CAST(? AS TEXT) WHERE peer = 'central'",
+        next_cursor));
     MPP_RETURN_IF_ERROR(tx.Commit());
     return stats;
   }
@@ -89,14 +89,17 @@ class SqliteSiteReplica final : public SiteReplica {
     MutexLock lock(s_.mu);
     db::Transaction tx(s_.db());
     MPP_RETURN_IF_ERROR(tx.status());
-    MPP_ASSIGN_OR_RETURN(auto acked, s_.db().QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'"));
+    MPP_ASSIGN_OR_RETURN(
+        auto acked, s_.db().QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'"));
     // The clock restarts from the largest stamp below the limit, never below a stamp the
     // centre already holds (an acknowledged change: stamps must stay unique) nor one pulled
     // from it (a restamped edit must still follow what it overwrote).
-    MPP_ASSIGN_OR_RETURN(auto floor, s_.db().Cached(
-        "SELECT MAX((SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?1), "
-        "(SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE seq <= ?2), "
-        "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'hlc_seen'))"));
+    MPP_ASSIGN_OR_RETURN(
+        auto floor,
+        s_.db().Cached(
+            "SELECT MAX((SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE hlc <= ?1), "
+            "(SELECT COALESCE(MAX(hlc), 0) FROM change_log WHERE seq <= ?2), "
+            "(SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM meta WHERE key = 'hlc_seen'))"));
     {
       db::StatementRef s(floor);
       s->Bind(1, static_cast<int64_t>(limit)).Bind(2, acked);
@@ -110,9 +113,10 @@ class SqliteSiteReplica final : public SiteReplica {
     };
     std::vector<Row> rows;
     {
-      MPP_ASSIGN_OR_RETURN(auto stmt, s_.db().Cached(
-          "SELECT seq, hlc, table_name, row_id, COALESCE(base, '') FROM change_log "
-          "WHERE seq > ? AND hlc > ? ORDER BY seq"));
+      MPP_ASSIGN_OR_RETURN(
+          auto stmt,
+          s_.db().Cached("SELECT seq, hlc, table_name, row_id, COALESCE(base, '') FROM change_log "
+                         "WHERE seq > ? AND hlc > ? ORDER BY seq"));
       db::StatementRef s(stmt);
       s->Bind(1, acked).Bind(2, static_cast<int64_t>(limit));
       for (;;) {
@@ -137,7 +141,8 @@ class SqliteSiteReplica final : public SiteReplica {
         MPP_ASSIGN_OR_RETURN(base, ParseStoredJson(row.base, "change_log.base"));
       }
       for (auto& [_, v] : base.items()) rename(v);
-      MPP_ASSIGN_OR_RETURN(auto upd, s_.db().Cached("UPDATE change_log SET hlc = ?, base = ? WHERE seq = ?"));
+      MPP_ASSIGN_OR_RETURN(auto upd,
+                           s_.db().Cached("UPDATE change_log SET hlc = ?, base = ? WHERE seq = ?"));
       {
         db::StatementRef s(upd);
         s->Bind(1, static_cast<int64_t>(fresh));
@@ -153,7 +158,9 @@ class SqliteSiteReplica final : public SiteReplica {
       if (versions.stored) {
         if (versions.origin == s_.site_code && renamed.count(versions.hlc)) {
           versions.hlc = renamed[versions.hlc];
-          MPP_ASSIGN_OR_RETURN(auto fix, s_.db().Cached("UPDATE row_versions SET hlc = ? WHERE table_name = ? AND row_id = ?"));
+          MPP_ASSIGN_OR_RETURN(
+              auto fix, s_.db().Cached(
+                            "UPDATE row_versions SET hlc = ? WHERE table_name = ? AND row_id = ?"));
           db::StatementRef s(fix);
           s->Bind(1, static_cast<int64_t>(versions.hlc)).Bind(2, row.table).Bind(3, row.row_id);
           MPP_RETURN_IF_ERROR(s->Run());
@@ -170,7 +177,9 @@ class SqliteSiteReplica final : public SiteReplica {
 
   Status SetClockOffset(int64_t offset_ms) override {
     MutexLock lock(s_.mu);
-    MPP_ASSIGN_OR_RETURN(auto stmt, s_.db().Cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_ms', ?)"));
+    MPP_ASSIGN_OR_RETURN(
+        auto stmt,
+        s_.db().Cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('clock_offset_ms', ?)"));
     db::StatementRef s(stmt);
     s->Bind(1, std::to_string(offset_ms));
     MPP_RETURN_IF_ERROR(s->Run());

@@ -22,7 +22,8 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
   MPP_RETURN_IF_ERROR(db::Migrate(d, schema::Migrations()));
   db::Transaction tx(d);
   MPP_RETURN_IF_ERROR(tx.status());
-  MPP_ASSIGN_OR_RETURN(auto site, QueryAll(d, "SELECT code, time_zone FROM sites WHERE code = ?", {options.site_code}));
+  MPP_ASSIGN_OR_RETURN(auto site, QueryAll(d, "SELECT code, time_zone FROM sites WHERE code = ?",
+                                           {options.site_code}));
   if (site.empty()) {
     return MakeError(Errc::kInvalidValue, "site '" + options.site_code +
                                               "' is not in the reference data (schema/migrations/"
@@ -46,7 +47,8 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
   // One counter per agency, stamped and logged like any other site write.
   MPP_ASSIGN_OR_RETURN(auto policy, LoadMergePolicy(d));
   Hlc hlc(clock);
-  MPP_ASSIGN_OR_RETURN(auto agencies, QueryAll(d, "SELECT code, name FROM agencies ORDER BY rowid", {}));
+  MPP_ASSIGN_OR_RETURN(auto agencies,
+                       QueryAll(d, "SELECT code, name FROM agencies ORDER BY rowid", {}));
   int n = 0;
   for (const Json& a : agencies) {
     char code[16];
@@ -78,8 +80,9 @@ Status SiteState::LoadIdentity() {
       int64_t offset = 0;
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), offset);
       if (ec != std::errc() || end != v.data() + v.size()) {
-        return MakeError(Errc::kStorage, "meta.clock_offset_ms is not a number: the database "
-                                         "file is damaged; run PRAGMA integrity_check");
+        return MakeError(Errc::kStorage,
+                         "meta.clock_offset_ms is not a number: the database "
+                         "file is damaged; run PRAGMA integrity_check");
       }
       stamp_clock.SetOffset(offset);
     }
@@ -92,7 +95,8 @@ Status SiteState::LoadIdentity() {
     return MakeError(Errc::kNotInitialised,
                      db_->path() + " has no site identity; it was not made by `mppctl init`");
   }
-  MPP_ASSIGN_OR_RETURN(auto tz, QueryAll(*db_, "SELECT time_zone FROM sites WHERE code = ?", {site_code}));
+  MPP_ASSIGN_OR_RETURN(auto tz,
+                       QueryAll(*db_, "SELECT time_zone FROM sites WHERE code = ?", {site_code}));
   tz_offset_minutes =
       tz.empty() ? 8 * 60 : IndonesianZoneOffsetMinutes(tz[0]["time_zone"].get<std::string>());
   // A restart never issues a stamp below one already persisted, whatever the wall clock says.

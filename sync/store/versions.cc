@@ -19,7 +19,9 @@ void RowVersions::Set(const std::string& group, const Version& v) {
 
 Result<RowVersions> LoadVersions(db::Database& db, std::string_view table,
                                  std::string_view row_id) {
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached("SELECT hlc, origin, cols FROM row_versions WHERE table_name = ? AND row_id = ?"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached("SELECT hlc, origin, cols FROM row_versions WHERE table_name = ? AND row_id = ?"));
   db::StatementRef s(stmt);
   s->Bind(1, table).Bind(2, row_id);
   MPP_ASSIGN_OR_RETURN(const bool row, s->Step());
@@ -34,9 +36,11 @@ Result<RowVersions> LoadVersions(db::Database& db, std::string_view table,
 
 Status SaveVersions(db::Database& db, std::string_view table, std::string_view row_id,
                     const RowVersions& v) {
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached(
-      "INSERT INTO row_versions (table_name, row_id, hlc, origin, cols) VALUES (?, ?, ?, ?, ?) "
-      "ON CONFLICT (table_name, row_id) DO UPDATE SET cols = excluded.cols"));
+  MPP_ASSIGN_OR_RETURN(
+      auto stmt,
+      db.Cached(
+          "INSERT INTO row_versions (table_name, row_id, hlc, origin, cols) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT (table_name, row_id) DO UPDATE SET cols = excluded.cols"));
   db::StatementRef s(stmt);
   s->Bind(1, table).Bind(2, row_id).Bind(3, static_cast<int64_t>(v.hlc)).Bind(4, v.origin);
   s->Bind(5, v.cols.dump());

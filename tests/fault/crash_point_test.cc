@@ -77,7 +77,8 @@ class CrashPointTest : public ::testing::Test {
         ASSERT_TRUE((*s)->office().ChangeStatus(ids.back(), {{"to", "verified"}}).ok());
         if (i % 3 == 0) {
           ASSERT_TRUE(
-              (*s)->office().RecordPayment(
+              (*s)->office()
+                  .RecordPayment(
                       {{"application_id", ids.back()}, {"amount_idr", 30000}, {"method", "cash"}})
                   .ok());
         }
@@ -247,9 +248,9 @@ Scenario LocalSaveScenario() {
                 "SELECT id FROM applications ORDER BY id LIMIT 1");
             if (!app) return app.error();
             r = st.office().RecordPayment({{"application_id", **app},
-                                  {"amount_idr", 10000 + step},
-                                  {"method", "qris"},
-                                  {"reference", tag}});
+                                           {"amount_idr", 10000 + step},
+                                           {"method", "qris"},
+                                           {"reference", tag}});
           }
           if (!r) return r.error();
           return {};

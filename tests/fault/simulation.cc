@@ -12,9 +12,9 @@
 #include "schema/migrations.h"
 #include "sync/core/log.h"
 #include "sync/protocol/messages.h"
+#include "sync/replicator/central_endpoint.h"
 #include "sync/replicator/replicator.h"
 #include "sync/store/central_store.h"
-#include "sync/replicator/central_endpoint.h"
 #include "sync/store/site_store.h"
 #include "tests/support/fault_vfs.h"
 #include "tests/support/temp_dir.h"
@@ -175,7 +175,8 @@ class World {
       std::abort();
     }
     central_ = std::move(c).value();
-    api_ = std::make_unique<replicator::CentralEndpoint>(*central_, central_clock_, SchemaVersion());
+    api_ =
+        std::make_unique<replicator::CentralEndpoint>(*central_, central_clock_, SchemaVersion());
   }
   void RestartCentre() {
     ++result_.centre_crashes;
@@ -362,9 +363,10 @@ class World {
       }
     } else if (kind < 85) {
       table = "payments";
-      r = s.store->office().RecordPayment({{"application_id", app},
-                                  {"amount_idr", 5000 + static_cast<int64_t>(Pick(100)) * 1000},
-                                  {"method", Chance(0.5) ? "cash" : "qris"}});
+      r = s.store->office().RecordPayment(
+          {{"application_id", app},
+           {"amount_idr", 5000 + static_cast<int64_t>(Pick(100)) * 1000},
+           {"method", Chance(0.5) ? "cash" : "qris"}});
     } else if (kind < 93) {
       table = "surveys";
       Json survey = {{"service_code", "DKC-KTP"}, {"application_id", app}};

@@ -70,7 +70,7 @@ class SyncTlsTest : public ::testing::Test {
   net::TlsClientConfig Cert(const std::string& name) { return pki_.ClientTls(name); }
 
   Result<http::Response> Call(const net::TlsClientConfig& tls, const std::string& method,
-                                 const std::string& target, const Json& body = nullptr) {
+                              const std::string& target, const Json& body = nullptr) {
     net::HttpClient client("127.0.0.1", port_, std::chrono::seconds(10), tls);
     http::Request r;
     r.method = method;

@@ -10,7 +10,7 @@ namespace {
 class OfficeApiTest : public store::StoreFixture {
  protected:
   http::Response Call(const std::string& method, const std::string& target,
-                         const std::string& body = "", const std::string& ct = "application/json") {
+                      const std::string& body = "", const std::string& ct = "application/json") {
     OfficeApi api(store_->office());
     return api.Handle({method, target, ct, body, {}, {}});
   }

@@ -62,14 +62,14 @@ class SyncFixture : public ::testing::Test {
     auto st = store::SiteStore::Open(path, *s.clock, random_);
     EXPECT_TRUE(st.ok());
     s.store = std::move(st).value();
-    s.transport = std::make_unique<LocalTransport>(
-        [this](const http::Request& r) { return centre_(r); },
-        std::vector<std::string>{"mpp:site:" + code});
+    s.transport =
+        std::make_unique<LocalTransport>([this](const http::Request& r) { return centre_(r); },
+                                         std::vector<std::string>{"mpp:site:" + code});
     replicator::SyncOptions o;
     o.schema_version = SchemaVersion();
     o.initial_batch_bytes = 4096;  // several batches even for small tests
-    s.replicator = std::make_unique<replicator::Replicator>(s.store->replica(), *s.transport,
-                                                            *s.clock, o);
+    s.replicator =
+        std::make_unique<replicator::Replicator>(s.store->replica(), *s.transport, *s.clock, o);
     return s;
   }
 
@@ -87,7 +87,7 @@ class SyncFixture : public ::testing::Test {
 
   // A call to the centre with a certificate naming `uri`, in-process.
   http::Response AsRole(const std::string& uri, const std::string& method,
-                           const std::string& target, const Json& body = nullptr) {
+                        const std::string& target, const Json& body = nullptr) {
     http::Request r;
     r.method = method;
     r.target = target;

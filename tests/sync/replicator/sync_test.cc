@@ -302,7 +302,8 @@ TEST_F(SyncTest, ACentralDecisionReachesTheSite) {
   ASSERT_TRUE(Decide("services", "POL-SKCK", {{"fee_idr", 35000}}).ok());
   Sync(a);
   Sync(b);
-  EXPECT_EQ((*b.store->office().CreateApplication({{"service_code", "POL-SKCK"}}))["fee_idr"], 35000);
+  EXPECT_EQ((*b.store->office().CreateApplication({{"service_code", "POL-SKCK"}}))["fee_idr"],
+            35000);
   Sync(b);
   ExpectInSync(a);
   ExpectInSync(b);
@@ -396,7 +397,8 @@ TEST_F(SyncTest, ACutAtEveryMessageBoundaryResendsAtMostOneBatch) {
   replicator::SyncOptions o;
   o.schema_version = SchemaVersion();
   o.initial_batch_bytes = o.min_batch_bytes = o.max_batch_bytes = 4096;  // many boundaries
-  a.replicator = std::make_unique<replicator::Replicator>(a.store->replica(), *a.transport, *a.clock, o);
+  a.replicator =
+      std::make_unique<replicator::Replicator>(a.store->replica(), *a.transport, *a.clock, o);
   int cuts = 0, resent_batches = 0;
   int64_t written = 0;
   for (int index = 0;; ++index) {
@@ -459,7 +461,8 @@ TEST_F(SyncTest, RandomWorkAndRandomSyncOrdersConverge) {
       } else if (what < 8) {
         const auto& [site, id] =
             apps[static_cast<size_t>(pick(0, static_cast<int>(apps.size()) - 1))];
-        (void)sites_[site].store->office().ChangeStatus(id, {{"to", next[pick(0, 4)]}});  // may be illegal
+        (void)sites_[site].store->office().ChangeStatus(
+            id, {{"to", next[pick(0, 4)]}});  // may be illegal
       } else {
         central_clock_.Advance(pick(1, 3000));
         const auto& [site, id] =

@@ -122,7 +122,8 @@ TEST_F(SiteStoreTest, StatusFollowsTheStateMachine) {
     EXPECT_EQ(back.error().code, Errc::kIllegalTransition);
   }
   EXPECT_EQ(Changes(), changes);
-  auto missing = store_->office().ChangeStatus("01a20e3f-74bf-74e7-a39c-abb620b5bffe", {{"to", "verified"}});
+  auto missing =
+      store_->office().ChangeStatus("01a20e3f-74bf-74e7-a39c-abb620b5bffe", {{"to", "verified"}});
   EXPECT_EQ(missing.error().code, Errc::kNotFound);
 }
 
@@ -137,21 +138,21 @@ TEST_F(SiteStoreTest, AppendOnlyTablesRefuseEditsAtTheDatabase) {
 TEST_F(SiteStoreTest, PaymentsSurveysAndComplaints) {
   Json app = NewApplication("POL-SKCK");
   const std::string id = app["id"];
-  auto pay =
-      store_->office().RecordPayment({{"application_id", id}, {"amount_idr", 30000}, {"method", "qris"}});
+  auto pay = store_->office().RecordPayment(
+      {{"application_id", id}, {"amount_idr", 30000}, {"method", "qris"}});
   ASSERT_TRUE(pay.ok()) << pay.error().message;
   Json survey = {{"service_code", "POL-SKCK"}, {"application_id", id}};
   for (int u = 1; u <= 9; ++u) survey["u" + std::to_string(u)] = 4;
   ASSERT_TRUE(store_->office().RecordSurvey(survey).ok());
   auto c = store_->office().CreateComplaint({{"application_id", id},
-                                    {"channel", "counter"},
-                                    {"category", "service_time"},
-                                    {"description", "Antrean terlalu lama"}});
+                                             {"channel", "counter"},
+                                             {"category", "service_time"},
+                                             {"description", "Antrean terlalu lama"}});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ((*c)["status"], "open");
   const std::string cid = (*c)["id"];
-  auto resolved =
-      store_->office().UpdateComplaint(cid, {{"status", "resolved"}, {"response", "Loket ditambah"}});
+  auto resolved = store_->office().UpdateComplaint(
+      cid, {{"status", "resolved"}, {"response", "Loket ditambah"}});
   ASSERT_TRUE(resolved.ok()) << resolved.error().message;
   EXPECT_FALSE((*resolved)["resolved_at"].is_null());
   ASSERT_TRUE(store_->office().UpdateComplaint(cid, {{"status", "closed"}}).ok());
