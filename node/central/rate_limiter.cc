@@ -11,7 +11,7 @@ RateLimiter::RateLimiter(Clock& clock, double per_second, double burst)
 int64_t RateLimiter::Take(const std::string& peer) {
   if (per_second_ <= 0) return 0;
   const int64_t now = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto [it, fresh] = buckets_.try_emplace(peer, Bucket{burst_, now});
   Bucket& b = it->second;
   if (!fresh && now > b.at_ms) {

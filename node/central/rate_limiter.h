@@ -4,11 +4,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "sync/core/clock.h"
+#include "sync/core/mutex.h"
 
 namespace mpp::central {
 
@@ -27,8 +27,8 @@ class RateLimiter {
   };
   Clock& clock_;
   const double per_second_, burst_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_; one per certificate
+  Mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);  // one per certificate
 };
 
 }  // namespace mpp::central

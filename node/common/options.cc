@@ -86,9 +86,8 @@ Result<Options> ParseOptions(int argc, char** argv, const std::set<std::string>&
   OptionSpec spec;
   spec.valued = known;
   spec.config_file = true;
-  auto line = ParseOptions(argc, argv, spec);
-  if (!line) return line.error();
-  return std::move(line->options);
+  MPP_ASSIGN_OR_RETURN(auto line, ParseOptions(argc, argv, spec));
+  return std::move(line.options);
 }
 
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {

@@ -141,23 +141,21 @@ struct SyncSession {
 };
 
 mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession& s) {
-  auto settings = SyncSettings(opt);
-  if (!settings) return settings.error();
-  const auto colon = settings->first.rfind(':');
+  MPP_ASSIGN_OR_RETURN(auto settings, SyncSettings(opt));
+  const auto colon = settings.first.rfind(':');
   if (colon == std::string::npos) {
     return mpp::MakeError(mpp::Errc::kConfig, "central must be HOST:PORT");
   }
-  auto store = mpp::store::SiteStore::Open(opt.at("data") + "/site.db", s.clock, s.random);
-  if (!store) return store.error();
-  s.store = std::move(store).value();
-  s.central = settings->first;
+  MPP_ASSIGN_OR_RETURN(auto store, mpp::store::SiteStore::Open(opt.at("data") + "/site.db", s.clock, s.random));
+  s.store = std::move(store);
+  s.central = settings.first;
   const int timeout = opt.count("timeout") ? std::atoi(opt.at("timeout").c_str()) : 120;
   if (timeout < 1 || timeout > 3600) {
     return mpp::MakeError(mpp::Errc::kConfig, "--timeout must be 1 to 3600 seconds");
   }
   s.transport = std::make_unique<mpp::ctl::HttpsTransport>(
-      settings->first.substr(0, colon),
-      static_cast<uint16_t>(std::atoi(settings->first.c_str() + colon + 1)), settings->second,
+      settings.first.substr(0, colon),
+      static_cast<uint16_t>(std::atoi(settings.first.c_str() + colon + 1)), settings.second,
       std::chrono::seconds(timeout));
   mpp::replicator::SyncOptions options;
   options.schema_version = mpp::schema::Migrations().back().version;

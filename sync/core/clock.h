@@ -4,7 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
+#include "sync/core/mutex.h"
 #include <random>
 
 namespace mpp {
@@ -78,13 +78,13 @@ class SeededRandom final : public Random {
  public:
   explicit SeededRandom(uint64_t seed) : engine_(seed) {}
   uint64_t Next() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return engine_();
   }
 
  private:
-  std::mutex mu_;
-  std::mt19937_64 engine_;
+  Mutex mu_;
+  std::mt19937_64 engine_ GUARDED_BY(mu_);
 };
 
 }  // namespace mpp

@@ -25,7 +25,7 @@ std::string HlcToString(HlcStamp t) {
 
 HlcStamp Hlc::Now() {
   const int64_t pt = clock_.NowMs();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   last_ = Tick(last_, pt);
   return last_;
 }
@@ -37,23 +37,23 @@ Result<HlcStamp> Hlc::Update(HlcStamp remote) {
                                            std::to_string(max_drift_ms_ / 1000) +
                                            " s ahead of this machine's clock; check both clocks");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   last_ = Tick(std::max(last_, remote), pt);
   return last_;
 }
 
 void Hlc::Observe(HlcStamp t) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   last_ = std::max(last_, t);
 }
 
 void Hlc::ResetTo(HlcStamp t) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   last_ = t;
 }
 
 HlcStamp Hlc::Last() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return last_;
 }
 

@@ -10,10 +10,10 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 #include "sync/core/clock.h"
+#include "sync/core/mutex.h"
 #include "sync/core/result.h"
 
 namespace mpp {
@@ -56,8 +56,8 @@ class Hlc {
  private:
   Clock& clock_;
   const int64_t max_drift_ms_;
-  mutable std::mutex mu_;
-  HlcStamp last_ = 0;  // guarded by mu_
+  mutable Mutex mu_;
+  HlcStamp last_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace mpp

@@ -39,9 +39,8 @@ Result<Target> ParseTarget(std::string_view target) {
     size_t end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
     if (end > start) {
-      auto seg = Decode(path.substr(start, end - start), false);
-      if (!seg) return seg.error();
-      t.segments.push_back(std::move(seg).value());
+      MPP_ASSIGN_OR_RETURN(auto seg, Decode(path.substr(start, end - start), false));
+      t.segments.push_back(std::move(seg));
     }
     start = end + 1;
   }
@@ -53,11 +52,9 @@ Result<Target> ParseTarget(std::string_view target) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    auto key = Decode(pair.substr(0, eq), true);
-    if (!key) return key.error();
-    auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!value) return value.error();
-    t.query[std::move(key).value()] = std::move(value).value();
+    MPP_ASSIGN_OR_RETURN(auto key, Decode(pair.substr(0, eq), true));
+    MPP_ASSIGN_OR_RETURN(auto value, Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true));
+    t.query[std::move(key)] = std::move(value);
   }
   return t;
 }

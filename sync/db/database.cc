@@ -58,9 +58,8 @@ Result<bool> Statement::Step() {
 
 Status Statement::Run() {
   for (;;) {
-    auto r = Step();
-    if (!r) return r.error();
-    if (!*r) return {};
+    MPP_ASSIGN_OR_RETURN(auto r, Step());
+    if (!r) return {};
   }
 }
 
@@ -153,30 +152,26 @@ Result<std::unique_ptr<Statement>> Database::Prepare(std::string_view sql) {
 Result<Statement*> Database::Cached(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it != cache_.end()) return it->second.get();
-  auto stmt = Prepare(sql);
-  if (!stmt) return stmt.error();
-  Statement* raw = stmt->get();
-  cache_.emplace(std::string(sql), std::move(stmt).value());
+  MPP_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+  Statement* raw = stmt.get();
+  cache_.emplace(std::string(sql), std::move(stmt));
   return raw;
 }
 
 Result<int64_t> Database::QueryInt(std::string_view sql,
                                    std::initializer_list<std::string_view> params) {
-  auto text = QueryText(sql, params);
-  if (!text) return text.error();
-  return *text ? std::strtoll((*text)->c_str(), nullptr, 10) : int64_t{0};
+  MPP_ASSIGN_OR_RETURN(auto text, QueryText(sql, params));
+  return text ? std::strtoll(text->c_str(), nullptr, 10) : int64_t{0};
 }
 
 Result<std::optional<std::string>> Database::QueryText(
     std::string_view sql, std::initializer_list<std::string_view> params) {
-  auto stmt = Cached(sql);
-  if (!stmt) return stmt.error();
-  StatementRef s(*stmt);
+  MPP_ASSIGN_OR_RETURN(auto stmt, Cached(sql));
+  StatementRef s(stmt);
   int i = 1;
   for (auto p : params) s->Bind(i++, p);
-  auto row = s->Step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<std::string>();
+  MPP_ASSIGN_OR_RETURN(auto row, s->Step());
+  if (!row) return std::optional<std::string>();
   return std::optional<std::string>(s->ColumnText(0));
 }
 

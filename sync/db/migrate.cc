@@ -3,25 +3,22 @@
 namespace mpp::db {
 
 Result<int> SchemaVersion(Database& db) {
-  auto stmt = db.Prepare("PRAGMA user_version");
-  if (!stmt) return stmt.error();
-  auto row = (*stmt)->Step();
-  if (!row) return row.error();
-  return static_cast<int>((*stmt)->ColumnInt(0));
+  MPP_ASSIGN_OR_RETURN(auto stmt, db.Prepare("PRAGMA user_version"));
+  MPP_RETURN_IF_ERROR(stmt->Step());
+  return static_cast<int>(stmt->ColumnInt(0));
 }
 
 Status Migrate(Database& db, std::span<const Migration> migrations) {
-  auto current = SchemaVersion(db);
-  if (!current) return current.error();
+  MPP_ASSIGN_OR_RETURN(auto current, SchemaVersion(db));
   const int latest = migrations.empty() ? 0 : migrations.back().version;
-  if (*current > latest) {
+  if (current > latest) {
     return MakeError(Errc::kSchemaTooNew,
-                     db.path() + " has schema version " + std::to_string(*current) +
+                     db.path() + " has schema version " + std::to_string(current) +
                          " but this program knows only up to " + std::to_string(latest) +
                          "; install the newer mppsync release that wrote it");
   }
   for (const Migration& m : migrations) {
-    if (m.version <= *current) continue;
+    if (m.version <= current) continue;
     Transaction tx(db);
     MPP_RETURN_IF_ERROR(tx.status());
     Status s = db.Exec(m.sql);

@@ -266,9 +266,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     if (!options.tls->crl_file.empty()) {
       impl->shared.crl = std::make_shared<CrlWatcher>(options.tls->crl_file);
     }
-    auto ctx = MakeServerContext(*options.tls, impl->shared.crl);
-    if (!ctx) return ctx.error();
-    impl->shared.tls = std::move(ctx).value();
+    MPP_ASSIGN_OR_RETURN(auto ctx, MakeServerContext(*options.tls, impl->shared.crl));
+    impl->shared.tls = std::move(ctx);
   }
   beast::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);

@@ -83,7 +83,7 @@ void CrlWatcher::ReloadIfChangedLocked() {
 }
 
 bool CrlWatcher::IsRevoked(X509* cert) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ReloadIfChangedLocked();
   if (!ok_) return true;  // fail closed: an unreadable CRL admits no one
   return revoked_.count(SerialHex(X509_get0_serialNumber(cert))) > 0;

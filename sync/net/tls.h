@@ -5,11 +5,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "sync/core/mutex.h"
 #include "sync/core/result.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
@@ -51,12 +51,12 @@ class CrlWatcher {
   bool IsRevoked(X509* cert);
 
  private:
-  void ReloadIfChangedLocked();
+  void ReloadIfChangedLocked() REQUIRES(mu_);
   const std::string path_;
-  std::mutex mu_;
-  int64_t mtime_ns_ = -1;  // guarded by mu_
-  bool ok_ = false;
-  std::set<std::string> revoked_;  // serial numbers, hex
+  Mutex mu_;
+  int64_t mtime_ns_ GUARDED_BY(mu_) = -1;
+  bool ok_ GUARDED_BY(mu_) = false;
+  std::set<std::string> revoked_ GUARDED_BY(mu_);  // serial numbers, hex
 };
 
 }  // namespace mpp::net

@@ -10,12 +10,11 @@ Result<std::vector<Change>> ChangesFromJson(const Json& j, bool need_origin) {
   std::vector<Change> out;
   out.reserve(j.size());
   for (const Json& c : j) {
-    auto change = ChangeFromJson(c);
-    if (!change) return change.error();
-    if (need_origin && change->origin.empty()) {
+    MPP_ASSIGN_OR_RETURN(auto change, ChangeFromJson(c));
+    if (need_origin && change.origin.empty()) {
       return MakeError(Errc::kInvalidValue, "malformed change: 'origin' is missing");
     }
-    out.push_back(std::move(change).value());
+    out.push_back(std::move(change));
   }
   return out;
 }
@@ -58,13 +57,11 @@ Result<PushRequest> PushRequestFromJson(const Json& j) {
     return MakeError(Errc::kMissingField, "push needs 'site'");
   }
   r.site = j["site"];
-  auto first = IntField(j, "first_seq");
-  if (!first) return first.error();
-  r.first_seq = *first;
+  MPP_ASSIGN_OR_RETURN(auto first, IntField(j, "first_seq"));
+  r.first_seq = first;
   if (r.first_seq < 1) return MakeError(Errc::kOutOfRange, "'first_seq' must be at least 1");
-  auto changes = ChangesFromJson(j.value("changes", Json()), false);
-  if (!changes) return changes.error();
-  r.changes = std::move(changes).value();
+  MPP_ASSIGN_OR_RETURN(auto changes, ChangesFromJson(j.value("changes", Json()), false));
+  r.changes = std::move(changes);
   if (r.changes.empty()) return MakeError(Errc::kMissingField, "push needs at least one change");
   return r;
 }
@@ -79,9 +76,8 @@ Json ToJson(const PushResponse& r) {
 
 Result<PushResponse> PushResponseFromJson(const Json& j) {
   PushResponse r;
-  auto acked = IntField(j, "acked_seq");
-  if (!acked) return acked.error();
-  r.acked_seq = *acked;
+  MPP_ASSIGN_OR_RETURN(auto acked, IntField(j, "acked_seq"));
+  r.acked_seq = acked;
   r.applied = j.value("applied", 0);
   r.duplicates = j.value("duplicates", 0);
   r.kept_local = j.value("kept_local", 0);
@@ -98,9 +94,8 @@ Json ToJson(const PullResponse& r) {
 Result<PullResponse> PullResponseFromJson(const Json& j) {
   if (!j.is_object()) return MakeError(Errc::kInvalidType, "pull body must be an object");
   PullResponse r;
-  auto changes = ChangesFromJson(j.value("changes", Json()), true);
-  if (!changes) return changes.error();
-  r.changes = std::move(changes).value();
+  MPP_ASSIGN_OR_RETURN(auto changes, ChangesFromJson(j.value("changes", Json()), true));
+  r.changes = std::move(changes);
   auto next = j.find("next_cursor");
   if (next == j.end() || !next->is_string()) {
     return MakeError(Errc::kInvalidType, "'next_cursor' must be a string");
@@ -120,9 +115,8 @@ Result<Json> DecodeBody(std::string_view body, std::string_view content_encoding
   if (content_encoding != "zstd") {
     return MakeError(Errc::kUnsupportedMediaType, "Content-Encoding must be zstd or none");
   }
-  auto raw = ZstdDecompress(body, kMaxSyncBody * 8);
-  if (!raw) return raw.error();
-  return ParseJson(*raw);
+  MPP_ASSIGN_OR_RETURN(auto raw, ZstdDecompress(body, kMaxSyncBody * 8));
+  return ParseJson(raw);
 }
 
 }  // namespace mpp::protocol

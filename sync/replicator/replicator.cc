@@ -65,16 +65,14 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
 }
 
 Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
-  auto acked = store_.AckedSeq();
-  if (!acked) return acked.error();
+  MPP_ASSIGN_OR_RETURN(auto acked, store_.AckedSeq());
   size_t batch_bytes = options_.initial_batch_bytes;
   int gap_resets = 0, restamps = 0;
   int64_t done = 0;
   for (;;) {
-    auto outbox = store_.ReadOutbox(*acked, batch_bytes);
-    if (!outbox) return outbox.error();
-    if (outbox->changes.empty()) break;
-    protocol::PushRequest req{store_.site_code(), outbox->changes.front().seq, outbox->changes};
+    MPP_ASSIGN_OR_RETURN(auto outbox, store_.ReadOutbox(acked, batch_bytes));
+    if (outbox.changes.empty()) break;
+    protocol::PushRequest req{store_.site_code(), outbox.changes.front().seq, outbox.changes};
     const Json body = protocol::ToJson(req);
     const int64_t t0 = wall_clock_.SteadyMicros();
     const int64_t sent_at = wall_clock_.NowMs();
@@ -90,16 +88,15 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
         // from) is acknowledged first and keeps its stamps.
         if (error.contains("acked_seq") && error["acked_seq"].is_number_integer()) {
           const int64_t theirs = error["acked_seq"].get<int64_t>();
-          if (theirs > *acked) {
+          if (theirs > acked) {
             MPP_RETURN_IF_ERROR(store_.MarkAcked(theirs));
-            *acked = theirs;
+            acked = theirs;
           }
         }
         MPP_RETURN_IF_ERROR(store_.SetClockOffset(report.clock_offset_ms));
         const int64_t limit_ms = wall_clock_.NowMs() + report.clock_offset_ms;
-        auto n = store_.RestampFutureChanges(MakeHlc(limit_ms, 0));
-        if (!n) return n.error();
-        report.restamped += *n;
+        MPP_ASSIGN_OR_RETURN(auto n, store_.RestampFutureChanges(MakeHlc(limit_ms, 0)));
+        report.restamped += n;
         continue;
       }
       if (reply.error().code == Errc::kSequenceGap && error.contains("expected_seq") &&
@@ -107,55 +104,49 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
         // The centre holds less than we thought (restored from a backup): resend from there.
         const int64_t expected = error["expected_seq"].get<int64_t>();
         MPP_RETURN_IF_ERROR(store_.ResetAcked(expected - 1));
-        *acked = expected - 1;
+        acked = expected - 1;
         continue;
       }
       return reply.error();
     }
-    auto resp = protocol::PushResponseFromJson(*reply);
-    if (!resp) return resp.error();
-    MPP_RETURN_IF_ERROR(store_.MarkAcked(resp->acked_seq));
-    *acked = resp->acked_seq;
-    report.acked_seq = resp->acked_seq;
-    report.pushed += resp->applied + resp->kept_local;
-    report.push_duplicates += resp->duplicates;
-    report.conflicts += resp->conflicts;
+    MPP_ASSIGN_OR_RETURN(auto resp, protocol::PushResponseFromJson(*reply));
+    MPP_RETURN_IF_ERROR(store_.MarkAcked(resp.acked_seq));
+    acked = resp.acked_seq;
+    report.acked_seq = resp.acked_seq;
+    report.pushed += resp.applied + resp.kept_local;
+    report.push_duplicates += resp.duplicates;
+    report.conflicts += resp.conflicts;
     ++report.push_batches;
-    done += static_cast<int64_t>(outbox->changes.size());
+    done += static_cast<int64_t>(outbox.changes.size());
     // Size the next batch so that it takes about target_batch_seconds on this link.
     const double secs = std::max(SecondsSince(wall_clock_, t0), 0.001);
-    const double rate = static_cast<double>(outbox->bytes) / secs;
+    const double rate = static_cast<double>(outbox.bytes) / secs;
     batch_bytes = std::clamp(static_cast<size_t>(rate * options_.target_batch_seconds),
                              options_.min_batch_bytes, options_.max_batch_bytes);
     if (progress) progress({"push", done, -1});
   }
-  report.acked_seq = *acked;
+  report.acked_seq = acked;
   return {};
 }
 
 Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
-  auto cursor = store_.PullCursor();
-  if (!cursor) return cursor.error();
+  MPP_ASSIGN_OR_RETURN(auto cursor, store_.PullCursor());
   for (;;) {
     const int64_t sent_at = wall_clock_.NowMs();
-    auto reply =
-        Receive(transport_.Send(MakeRequest(
+    MPP_ASSIGN_OR_RETURN(auto reply, Receive(transport_.Send(MakeRequest(
                     "GET",
-                    std::string(protocol::kPullPath) + "?after=" + std::to_string(*cursor) +
+                    std::string(protocol::kPullPath) + "?after=" + std::to_string(cursor) +
                         "&max_bytes=" + std::to_string(options_.pull_page_bytes),
                     nullptr)),
-                sent_at, &report);
-    if (!reply) return reply.error();
-    auto page = protocol::PullResponseFromJson(*reply);
-    if (!page) return page.error();
-    auto stats = store_.ApplyPulled(page->changes, page->next_cursor);
-    if (!stats) return stats.error();
-    report.pulled += static_cast<int64_t>(page->changes.size());
-    report.conflicts += stats->conflicts;
+                sent_at, &report));
+    MPP_ASSIGN_OR_RETURN(auto page, protocol::PullResponseFromJson(reply));
+    MPP_ASSIGN_OR_RETURN(auto stats, store_.ApplyPulled(page.changes, page.next_cursor));
+    report.pulled += static_cast<int64_t>(page.changes.size());
+    report.conflicts += stats.conflicts;
     ++report.pull_pages;
-    *cursor = page->next_cursor;
+    cursor = page.next_cursor;
     if (progress) progress({"pull", report.pulled, -1});
-    if (!page->more) break;
+    if (!page.more) break;
   }
   return {};
 }
@@ -180,13 +171,10 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
 
 Result<Json> Replicator::Verify() {
   const int64_t sent_at = wall_clock_.NowMs();
-  auto theirs =
-      Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)),
-              sent_at, nullptr);
-  if (!theirs) return theirs.error();
-  auto mine = store_.Digest();
-  if (!mine) return mine.error();
-  Json diff = store::DiffDigests(*mine, *theirs);
+  MPP_ASSIGN_OR_RETURN(auto theirs, Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)),
+              sent_at, nullptr));
+  MPP_ASSIGN_OR_RETURN(auto mine, store_.Digest());
+  Json diff = store::DiffDigests(mine, theirs);
   return Json{{"in_sync", diff.empty()}, {"differences", std::move(diff)}};
 }
 
