@@ -51,14 +51,8 @@ int Run(int argc, char** argv) {
   for (const char* required : {"data", "listen", "cert", "key", "ca"}) {
     if (!opt->count(required)) return Usage(std::string("--") + required + " is required");
   }
-  auto listen = mpp::common::ParseListen(opt->at("listen"));
-  if (!listen) return Usage(listen.error().message);
-  if (auto s = mpp::common::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
-      !s) {
-    return Usage(s.error().message);
-  }
-  const int workers = opt->count("workers") ? std::atoi(opt->at("workers").c_str()) : 4;
-  if (workers < 1 || workers > 64) return Usage("--workers must be 1 to 64");
+  auto options = mpp::common::ServerFlags(*opt, opt->at("listen"));
+  if (!options) return Usage(options.error().message);
   const double rate = opt->count("rate-limit") ? std::atof(opt->at("rate-limit").c_str()) : 50;
   if (rate < 0 || rate > 100000) return Usage("--rate-limit must be 0 to 100000");
   const int timeout = opt->count("timeout") ? std::atoi(opt->at("timeout").c_str()) : 30;
@@ -77,16 +71,12 @@ int Run(int argc, char** argv) {
   }
   mpp::central::CentralApi api(**store, clock, mpp::schema::Migrations().back().version);
   api.LimitRate(rate, 2 * rate);
-  mpp::net::HttpServerOptions options;
-  options.host = listen->first;
-  options.port = listen->second;
-  options.worker_threads = workers;
-  options.timeout = std::chrono::seconds(timeout);
-  options.body_limit = mpp::protocol::kMaxSyncBody;
-  options.tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
-                                          opt->count("crl") ? opt->at("crl") : ""};
+  options->timeout = std::chrono::seconds(timeout);
+  options->body_limit = mpp::protocol::kMaxSyncBody;
+  options->tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
+                                           opt->count("crl") ? opt->at("crl") : ""};
   return mpp::common::ServeUntilSignalled(
-      options, [&api](const mpp::http::Request& r) { return api.Handle(r); }, "mpp-central");
+      *options, [&api](const mpp::http::Request& r) { return api.Handle(r); }, "mpp-central");
 }
 
 }  // namespace

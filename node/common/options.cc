@@ -118,4 +118,21 @@ Status ApplyLogLevel(const std::string& level) {
   return {};
 }
 
+Result<net::HttpServerOptions> ServerFlags(const Options& options,
+                                           const std::string& default_listen) {
+  auto value = [&](const char* key, const std::string& fallback) {
+    auto it = options.find(key);
+    return it == options.end() ? fallback : it->second;
+  };
+  MPP_ASSIGN_OR_RETURN(auto listen, ParseListen(value("listen", default_listen)));
+  MPP_RETURN_IF_ERROR(ApplyLogLevel(value("log-level", "info")));
+  const int workers = std::atoi(value("workers", "4").c_str());
+  if (workers < 1 || workers > 64) return MakeError(Errc::kConfig, "--workers must be 1 to 64");
+  net::HttpServerOptions out;
+  out.host = listen.first;
+  out.port = listen.second;
+  out.worker_threads = workers;
+  return out;
+}
+
 }  // namespace mpp::common

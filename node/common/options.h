@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sync/core/result.h"
+#include "sync/net/http_server.h"
 
 namespace mpp::common {
 
@@ -43,5 +44,11 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
 
 // Applies "debug|info|warn|error"; kConfig otherwise.
 Status ApplyLogLevel(const std::string& level);
+
+// The flags every daemon shares: --listen HOST:PORT (default `default_listen`), --log-level
+// (default info, applied now) and --workers (1-64, default 4), as server options. kConfig
+// naming the flag that is wrong.
+Result<net::HttpServerOptions> ServerFlags(const Options& options,
+                                           const std::string& default_listen);
 
 }  // namespace mpp::common

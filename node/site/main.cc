@@ -38,15 +38,8 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (!opt->count("data")) return Usage("--data is required");
-  auto listen =
-      mpp::common::ParseListen(opt->count("listen") ? opt->at("listen") : "127.0.0.1:8080");
-  if (!listen) return Usage(listen.error().message);
-  if (auto s = mpp::common::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "info");
-      !s) {
-    return Usage(s.error().message);
-  }
-  const int workers = opt->count("workers") ? std::atoi(opt->at("workers").c_str()) : 4;
-  if (workers < 1 || workers > 64) return Usage("--workers must be 1 to 64");
+  auto options = mpp::common::ServerFlags(*opt, "127.0.0.1:8080");
+  if (!options) return Usage(options.error().message);
 
   mpp::common::BlockStopSignals();
   mpp::SystemClock clock;
@@ -59,12 +52,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   mpp::site::OfficeApi api((*store)->office());
-  mpp::net::HttpServerOptions options;
-  options.host = listen->first;
-  options.port = listen->second;
-  options.worker_threads = workers;
   return mpp::common::ServeUntilSignalled(
-      options, [&api](const mpp::http::Request& r) { return api.Handle(r); },
+      *options, [&api](const mpp::http::Request& r) { return api.Handle(r); },
       "mpp-node site=" + (*store)->site_code());
 }
 
