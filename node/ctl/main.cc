@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "node/common/options.h"
+#include "node/common/dir_lock.h"
 #include "node/ctl/demo_generator.h"
 #include "node/ctl/https_transport.h"
 #include "schema/migrations.h"
@@ -132,6 +133,7 @@ mpp::Result<std::pair<std::string, mpp::net::TlsClientConfig>> SyncSettings(
 }
 
 struct SyncSession {
+  std::unique_ptr<mpp::common::DirLock> lock;  // for a sync: one at a time per site
   mpp::SystemClock clock;
   mpp::CryptoRandom random;
   std::unique_ptr<mpp::store::SiteStore> store;
@@ -167,6 +169,9 @@ mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession&
 int Sync(const std::map<std::string, std::string>& opt) {
   if (!opt.count("data")) return Usage("sync needs --data");
   SyncSession s;
+  auto lock = mpp::common::DirLock::Acquire(opt.at("data"), "sync");
+  if (!lock) return Fail(lock.error());
+  s.lock = std::move(lock).value();
   if (auto st = OpenSync(opt, s); !st) return Fail(st.error());
   auto pending = s.store->office().StatusSummary();
   const int64_t total = pending ? (*pending)["pending_changes"].get<int64_t>() : -1;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "node/common/daemon.h"
+#include "node/common/dir_lock.h"
 #include "node/common/options.h"
 #include "node/site/office_api.h"
 #include "sync/core/log.h"
@@ -41,6 +42,13 @@ int Run(int argc, char** argv) {
   auto options = mpp::common::ServerFlags(*opt, "127.0.0.1:8080");
   if (!options) return Usage(options.error().message);
 
+  auto lock = mpp::common::DirLock::Acquire(opt->at("data"), "mpp-node");
+  if (!lock) {
+    mpp::Log(mpp::LogLevel::kError, "start_failed",
+             {{"code", std::string(mpp::ErrcName(lock.error().code))},
+              {"message", lock.error().message}});
+    return 1;
+  }
   mpp::common::BlockStopSignals();
   mpp::SystemClock clock;
   mpp::CryptoRandom random;

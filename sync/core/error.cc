@@ -43,6 +43,7 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kStorage, "storage_error", 503},
     {Errc::kConfig, "config_error", 500},
     {Errc::kClockSkew, "clock_skew", 409},
+    {Errc::kInUse, "data_dir_in_use", 409},
     {Errc::kInternal, "internal_error", 500},
 };
 

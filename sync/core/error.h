@@ -47,6 +47,7 @@ enum class Errc : int {
   kStorage = 3004,    // SQLite failed (disk full, I/O error, corruption)
   kConfig = 3005,     // bad flag or configuration file
   kClockSkew = 3006,  // a timestamp too far from our clock
+  kInUse = 3007,      // another process holds this data directory for the same job
   kInternal = 3999,
 };
 

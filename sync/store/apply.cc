@@ -146,7 +146,9 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     }
     if (d.outcome != MergeOutcome::kApply) continue;
     ++applied;
-    for (const auto& col : t->ColumnsOf(g)) sets[col] = c.data.value(col, Json(nullptr));
+    // A column of the group the change leaves out (a writer from before groups were written
+    // whole) keeps its value here rather than being cleared.
+    for (const auto& col : t->ColumnsOf(g)) sets[col] = c.data.value(col, row.value(col, Json()));
     versions.Set(g, incoming);
     if (!d.concurrent && base) MPP_RETURN_IF_ERROR(ResolveSuperseded(db, c, g, now));
   }

@@ -11,6 +11,7 @@
 #include "sync/store/change_log.h"
 #include "sync/store/conflicts.h"
 #include "sync/store/digest.h"
+#include "sync/store/record_rules.h"
 #include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
@@ -244,17 +245,10 @@ class SqliteCentralStore final : public CentralStore {
       audience = *owner;
     }
     Json cols = columns;
-    // A state set by hand brings its group along: a terminal state stamps its time columns
-    // (completed_at, resolved_at) now, an open one clears them, unless the caller set them.
-    if (!t->state_machine_group.empty() && columns.contains(t->state_machine_group)) {
-      int top = 0;
-      for (const auto& [_, r] : t->ranks) top = std::max(top, r);
-      const bool terminal = t->RankOf(t->state_machine_group, columns) == top;
-      for (const auto& c : t->ColumnsOf(t->state_machine_group)) {
-        if (!cols.contains(c) && c.ends_with("_at")) {
-          cols[c] = terminal ? Json(FormatUtc(clock_.NowMs())) : Json(nullptr);
-        }
-      }
+    // A status set by hand brings its time along, by the same rule as at the office.
+    if (!t->centre_owned) {
+      MPP_ASSIGN_OR_RETURN(const Json current, LoadRow(*db_, *t, id));
+      StampStatusTimes(table, current, cols, FormatUtc(clock_.NowMs()));
     }
     const HlcStamp stamp = hlc_.Now();
     MPP_RETURN_IF_ERROR(

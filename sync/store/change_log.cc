@@ -102,13 +102,23 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
   assert(t);
   // The versions this write overwrites become its base; it becomes the new version.
   MPP_ASSIGN_OR_RETURN(RowVersions versions, LoadVersions(db, table, id));
-  int current_rank = 0;
-  if (!t->state_machine_group.empty()) {
-    MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, id));
-    if (!row.is_null()) current_rank = t->RankOf(t->state_machine_group, row);
+  MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, id));
+  if (row.is_null()) {
+    return MakeError(Errc::kNotFound, "no " + std::string(table) + " row with id " + std::string(id));
+  }
+  const int current_rank =
+      t->state_machine_group.empty() ? 0 : t->RankOf(t->state_machine_group, row);
+  // A group is written whole: a column of it the writer left out keeps its value, and the
+  // change carries it, so every replica that takes the group takes all of it.
+  Json whole = changes;
+  for (const auto& [col, value] : changes.items()) {
+    if (IsStampColumn(col)) continue;
+    for (const std::string& c : t->ColumnsOf(t->GroupOf(col))) {
+      if (!whole.contains(c)) whole[c] = row.value(c, Json(nullptr));
+    }
   }
   Json base = Json::object();
-  for (const auto& [col, value] : changes.items()) {
+  for (const auto& [col, value] : whole.items()) {
     if (IsStampColumn(col)) continue;
     const std::string group = t->GroupOf(col);
     if (base.contains(group)) continue;
@@ -120,7 +130,7 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
                                             " it overwrites (clock error)");
     }
     base[group] = Json::array({before.hlc, before.origin});
-    const int rank_after = t->RankOf(group, changes);
+    const int rank_after = t->RankOf(group, whole);
     if (group == t->state_machine_group && rank_after < rank_before) {
       // The merge orders a state machine by rank first, so a step back could never win
       // elsewhere: refuse it here rather than let replicas diverge.
@@ -134,11 +144,11 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
     versions.origin = "";
     versions.hlc = 0;
   }
-  Json stamped = changes;
+  Json stamped = whole;
   SetStampColumns(*t, stamped, stamp.hlc, /*new_row=*/false);
   MPP_RETURN_IF_ERROR(UpdateRow(db, table, t->key, id, stamped));
   MPP_RETURN_IF_ERROR(SaveVersions(db, table, id, versions));
-  return AppendChange(db, table, id, "update", changes, base, stamp);
+  return AppendChange(db, table, id, "update", whole, base, stamp);
 }
 
 Status RecordSeenStamp(db::Database& db, HlcStamp stamp) {

@@ -237,24 +237,16 @@ Result<Json> OfficeRecords::UpdateComplaint(const std::string& id, const Json& b
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   auto written = InTransaction(db, [&]() -> Result<Json> {
-    MPP_ASSIGN_OR_RETURN(auto current,
-                         db.QueryText("SELECT status FROM complaints WHERE id = ?", {id}));
-    if (!current) return MakeError(Errc::kNotFound, "no complaint with id '" + id + "'");
-    const std::string from = *current;
-    if (from == "closed") {
+    MPP_ASSIGN_OR_RETURN(const Json current,
+                         QueryAll(db, "SELECT status, resolved_at FROM complaints WHERE id = ?", {id}));
+    if (current.empty()) return MakeError(Errc::kNotFound, "no complaint with id '" + id + "'");
+    if (current[0]["status"] == "closed") {
       return MakeError(Errc::kIllegalTransition,
                        "complaint is closed; file a new complaint instead of editing it");
     }
     const HlcStamp t = s_.hlc.Now();
     Json changes = f;
-    if (f.contains("status")) {
-      const std::string to = f["status"];
-      if (to == "resolved" || to == "closed") {
-        if (from != "resolved") changes["resolved_at"] = s_.NowUtc();
-      } else {
-        changes["resolved_at"] = nullptr;
-      }
-    }
+    StampStatusTimes("complaints", current[0], changes, s_.NowUtc());
     MPP_RETURN_IF_ERROR(
         UpdateWithChange(db, s_.policy, "complaints", id, changes, {t, s_.site_code}));
     return Json();

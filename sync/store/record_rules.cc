@@ -109,4 +109,23 @@ bool IsTerminal(std::string_view status) {
   return status == "completed" || status == "rejected" || status == "cancelled";
 }
 
+void StampStatusTimes(std::string_view table, const Json& current, Json& changes,
+                      const std::string& now) {
+  auto status = changes.find("status");
+  if (status == changes.end() || !status->is_string()) return;
+  const std::string& to = status->get_ref<const std::string&>();
+  if (table == "applications" && !changes.contains("completed_at")) {
+    changes["completed_at"] = IsTerminal(to) ? Json(now) : Json(nullptr);
+  } else if (table == "complaints" && !changes.contains("resolved_at")) {
+    auto done = [](const Json& s) { return s == "resolved" || s == "closed"; };
+    if (!done(to)) {
+      changes["resolved_at"] = nullptr;
+    } else if (!done(current.value("status", Json())) || current.value("resolved_at", Json()).is_null()) {
+      changes["resolved_at"] = now;
+    } else {
+      changes["resolved_at"] = current["resolved_at"];  // resolved before: keep when
+    }
+  }
+}
+
 }  // namespace mpp::store

@@ -6,6 +6,7 @@
 #include <span>
 #include <string_view>
 
+#include "sync/core/json.h"
 #include "sync/store/fields.h"
 
 namespace mpp::store {
@@ -33,5 +34,13 @@ constexpr int64_t kMaxIdr = 100'000'000'000;
 bool LegalTransition(std::string_view from, std::string_view to);
 // completed, rejected and cancelled: no transition leaves them.
 bool IsTerminal(std::string_view status);
+
+// The time columns that go with a status, for every writer (the office and the centre):
+// when `changes` sets the status of `table`'s row `current` and not the time itself, an
+// application's completed_at is stamped `now` on a terminal status and cleared otherwise; a
+// complaint's resolved_at is stamped `now` when it becomes resolved or closed (and kept when
+// it already was one of them), and cleared when it is reopened.
+void StampStatusTimes(std::string_view table, const Json& current, Json& changes,
+                      const std::string& now);
 
 }  // namespace mpp::store

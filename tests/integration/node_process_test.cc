@@ -2,6 +2,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -164,6 +168,38 @@ TEST_F(NodeProcessTest, StatusWorksWhileTheNodeRunsAndShowsPendingChanges) {
   EXPECT_EQ(j["site_code"], "MPP7310");
   EXPECT_EQ(j["counts"]["applications"], 1);
   EXPECT_EQ(j["pending_changes"], 12 + 2);  // 12 counters made at init + application + event
+}
+
+// Issue 10, finding 5: two mpp-node on one data directory both ran, and two `mppctl sync` at
+// once each sent the same batch. One of each per directory now; the second is refused and
+// told who holds it, and a holder killed with kill -9 leaves no stale lock behind.
+TEST_F(NodeProcessTest, ASecondNodeOrSyncOnOneDirectoryIsRefusedNamingTheHolder) {
+  std::string out;
+  {
+    NodeProcess node(dir_.path(), log());
+    ASSERT_NE(node.port, 0);
+    EXPECT_EQ(RunCommand({MPP_NODE_BIN, "--data", dir_.path(), "--listen", "127.0.0.1:0"}, &out),
+              1);
+    EXPECT_NE(out.find("data_dir_in_use"), std::string::npos) << out;
+    EXPECT_NE(out.find("pid " + std::to_string(node.process.pid())), std::string::npos) << out;
+    node.process.Kill(SIGKILL);
+  }
+  NodeProcess again(dir_.path(), log());  // the kernel dropped the dead node's lock
+  EXPECT_NE(again.port, 0);
+
+  // A sync holds its own lock: here this test holds it, as a running sync would.
+  const int fd = ::open((dir_.path() + "/sync.lock").c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  ASSERT_EQ(::pwrite(fd, pid.data(), pid.size(), 0), static_cast<ssize_t>(pid.size()));
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", dir_.path(), "sync", "--central", "127.0.0.1:1",
+                        "--cert", "x", "--key", "x", "--ca", "x"},
+                       &out),
+            1);
+  EXPECT_NE(out.find("data_dir_in_use"), std::string::npos) << out;
+  EXPECT_NE(out.find("pid " + std::to_string(::getpid())), std::string::npos) << out;
+  ::close(fd);
 }
 
 TEST(NodeStartupTest, RefusesAnUninitialisedDirectoryOrANewerSchemaClearly) {

@@ -1,6 +1,7 @@
 // Sync between sites and the centre, in one process over the real API and real SQLite files.
 #include <gtest/gtest.h>
 
+#include "sync/store/rows.h"
 #include "tests/sync/replicator/sync_fixture.h"
 
 namespace mpp::testing {
@@ -353,6 +354,57 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
   ExpectInSync(a);
   auto open = a.store->office().ListConflicts(std::string("open"));
   EXPECT_EQ((*open)["items"].size(), 0u) << open->dump();
+}
+
+// Issue 10, finding 2: a complaint moved to resolved and then to closed lost resolved_at at
+// the centre (the change carried status alone, and the merge cleared the rest of the group);
+// so did a resolved complaint saved as resolved again, and the centre never stamped
+// resolved_at when it set the status itself. Every writer now writes the group whole.
+TEST_F(SyncTest, AComplaintsWholeLifeKeepsItsResolvedTimeAtBothEnds) {
+  TestSite& a = AddSite("MPP7301");
+  auto& office = a.store->office();
+  auto complaint = [&] {
+    auto c = office.CreateComplaint(
+        {{"channel", "counter"}, {"category", "service_time"}, {"description", "Antre lama"}});
+    EXPECT_TRUE(c.ok());
+    return (*c)["id"].get<std::string>();
+  };
+  auto centre_resolved_at = [&](const std::string& id) {
+    auto db = db::Database::Open(dir_.File("central.db"), {.create = false});
+    auto t = (*db)->QueryText("SELECT resolved_at FROM complaints WHERE id = ?", {id});
+    return t.ok() && t->has_value() ? **t : std::string("NULL");
+  };
+  const std::string id = complaint();
+  ASSERT_TRUE(office.UpdateComplaint(id, {{"status", "in_progress"}}).ok());
+  Sync(a);
+  a.clock->Advance(1000);
+  auto resolved = office.UpdateComplaint(id, {{"status", "resolved"}, {"response", "Ditangani"}});
+  ASSERT_TRUE(resolved.ok());
+  const std::string at = (*resolved)["resolved_at"];
+  Sync(a);
+  a.clock->Advance(1000);
+  ASSERT_TRUE(office.UpdateComplaint(id, {{"status", "resolved"}}).ok());  // saved again
+  a.clock->Advance(1000);
+  auto closed = office.UpdateComplaint(id, {{"status", "closed"}});
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ((*closed)["resolved_at"], at);
+  Sync(a);
+  EXPECT_EQ(centre_resolved_at(id), at);
+  ExpectInSync(a);
+
+  // The centre resolves another one itself: it stamps the time, and the site gets both.
+  const std::string other = complaint();
+  Sync(a);
+  central_clock_.Advance(5000);
+  ASSERT_TRUE(Decide("complaints", other, {{"status", "resolved"}, {"response", "Oleh pusat"}}).ok());
+  EXPECT_NE(centre_resolved_at(other), "NULL");
+  Sync(a);
+  auto listed = store::QueryAll(a.store->database_for_testing(),
+                         "SELECT status, resolved_at FROM complaints WHERE id = ?", {other});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)[0]["status"], "resolved");
+  EXPECT_EQ((*listed)[0]["resolved_at"], centre_resolved_at(other));
+  ExpectInSync(a);
 }
 
 TEST_F(SyncTest, ATerminalStatusNeverFallsBack) {
