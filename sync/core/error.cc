@@ -37,6 +37,7 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kIncompatibleVersion, "incompatible_version", 400},
     {Errc::kMissingRow, "missing_row", 409},
     {Errc::kUnauthenticated, "unauthenticated", 401},
+    {Errc::kSiteBehind, "site_behind", 409},
     {Errc::kSchemaTooNew, "schema_too_new", 500},
     {Errc::kNotInitialised, "not_initialised", 500},
     {Errc::kAlreadyInitialised, "already_initialised", 409},

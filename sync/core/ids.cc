@@ -3,7 +3,36 @@
 #include <array>
 #include <cstdint>
 
+#include <openssl/evp.h>
+
 namespace mpp {
+
+namespace {
+
+std::string Format(const std::array<uint8_t, 16>& b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0x0F]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NameBasedUuid(std::string_view name) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(name.data(), name.size(), md, &n, EVP_sha256(), nullptr);
+  std::array<uint8_t, 16> b{};
+  for (size_t i = 0; i < b.size(); ++i) b[i] = md[i];
+  b[6] = static_cast<uint8_t>(0x80 | (b[6] & 0x0F));  // version 8
+  b[8] = static_cast<uint8_t>(0x80 | (b[8] & 0x3F));  // variant 10
+  return Format(b);
+}
 
 std::string NewUuidV7(Clock& clock, Random& random) {
   const uint64_t ms = static_cast<uint64_t>(clock.NowMs()) & 0xFFFFFFFFFFFFull;
@@ -16,16 +45,7 @@ std::string NewUuidV7(Clock& clock, Random& random) {
   b[8] = static_cast<uint8_t>(0x80 | ((r2 >> 56) & 0x3F));  // variant 10
   for (int i = 9; i < 16; ++i)
     b[static_cast<size_t>(i)] = static_cast<uint8_t>(r2 >> (8 * (15 - i)));
-
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0x0F]);
-  }
-  return out;
+  return Format(b);
 }
 
 bool IsUuid(std::string_view s) {

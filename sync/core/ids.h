@@ -12,6 +12,11 @@ namespace mpp {
 // "0193a5e2-7c4f-7d1a-9b3e-5f0c2a8e4d61": lowercase, 36 characters.
 std::string NewUuidV7(Clock& clock, Random& random);
 
+// The same id for the same name at every site and every time (UUIDv8 from SHA-256 of
+// `name`): for rows a site makes by itself, such as its first counters, so that a site made
+// anew names them as it did before.
+std::string NameBasedUuid(std::string_view name);
+
 // True for the canonical lowercase 8-4-4-4-12 form (any version).
 bool IsUuid(std::string_view s);
 

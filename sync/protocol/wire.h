@@ -22,6 +22,8 @@ constexpr std::string_view kSyncPrefix = "/sync/v1/";
 constexpr std::string_view kPushPath = "/sync/v1/push";      // POST, PushRequest
 constexpr std::string_view kPullPath = "/sync/v1/pull";      // GET ?after=N&max_bytes=N
 constexpr std::string_view kDigestPath = "/sync/v1/digest";  // GET [?site=CODE]
+// GET ?after=N&max_bytes=N: the site's own changes as the centre stored them (recovery).
+constexpr std::string_view kOwnPath = "/sync/v1/own";
 
 // Headers on every sync request and response.
 constexpr const char* kHeaderProtocol = "mpp-protocol";

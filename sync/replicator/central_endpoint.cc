@@ -103,7 +103,12 @@ http::Response CentralEndpoint::Route(const http::Request& request, const protoc
   if (path == protocol::kPullPath) {
     if (!get) return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use GET"));
     if (peer.role != Role::kSite) return sites_only();
-    return Pull(request, peer);
+    return Pull(request, peer, /*own=*/false);
+  }
+  if (path == protocol::kOwnPath) {
+    if (!get) return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use GET"));
+    if (peer.role != Role::kSite) return sites_only();
+    return Pull(request, peer, /*own=*/true);
   }
   if (path == protocol::kDigestPath) {
     if (!get) return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use GET"));
@@ -131,7 +136,7 @@ http::Response CentralEndpoint::Push(const http::Request& request, const protoco
       auto acked = store_.AckedSeq(peer.site);
       return ErrorResponse(out.error(), {{"expected_seq", acked ? *acked + 1 : 1}});
     }
-    if (code == Errc::kClockSkew) {
+    if (code == Errc::kClockSkew || code == Errc::kSiteBehind) {
       // What we hold already: the site marks it acknowledged and restamps only the rest.
       auto acked = store_.AckedSeq(peer.site);
       return ErrorResponse(out.error(), {{"acked_seq", acked ? *acked : 0}});
@@ -150,7 +155,8 @@ http::Response CentralEndpoint::Push(const http::Request& request, const protoco
   return Reply(request, protocol::ToJson(resp));
 }
 
-http::Response CentralEndpoint::Pull(const http::Request& request, const protocol::Peer& peer) {
+http::Response CentralEndpoint::Pull(const http::Request& request, const protocol::Peer& peer,
+                                     bool own) {
   auto target = ParseTarget(request.target);
   if (!target) return ErrorResponse(target.error());
   int64_t after = 0, max_bytes = 1024 * 1024;
@@ -165,7 +171,8 @@ http::Response CentralEndpoint::Pull(const http::Request& request, const protoco
       return ErrorResponse(MakeError(Errc::kUnknownField, "pull accepts 'after' and 'max_bytes'"));
     }
   }
-  auto page = store_.ReadFeed(peer.site, after, static_cast<size_t>(max_bytes));
+  auto page = own ? store_.ReadOwnLog(peer.site, after, static_cast<size_t>(max_bytes))
+                  : store_.ReadFeed(peer.site, after, static_cast<size_t>(max_bytes));
   if (!page) return ErrorResponse(page.error());
   protocol::PullResponse resp{std::move(page->changes), page->next_cursor, page->more};
   return Reply(request, protocol::ToJson(resp));

@@ -1,6 +1,7 @@
 // The centre's end of the sync protocol (docs/protocol.md), the twin of the site's Replicator:
 // /sync/v1/push (apply a site's batch exactly once), /sync/v1/pull (the centre's changes a
-// site may see) and /sync/v1/digest (for verify), each checked against the peer's declared
+// site may see), /sync/v1/own (a site's own changes as stored, to recover a restored site)
+// and /sync/v1/digest (for verify), each checked against the peer's declared
 // versions, with every response stamped with the centre's versions, clock and HLC. Who the
 // peer is comes from its verified certificate (protocol::PeerFromUris), never from a body;
 // refusals for who the peer is are written to the audit log.
@@ -40,7 +41,8 @@ class CentralEndpoint {
  private:
   http::Response Route(const http::Request& request, const protocol::Peer& peer);
   http::Response Push(const http::Request& request, const protocol::Peer& peer);
-  http::Response Pull(const http::Request& request, const protocol::Peer& peer);
+  // The centre's changes for the site, or (`own`) the site's own changes as stored.
+  http::Response Pull(const http::Request& request, const protocol::Peer& peer, bool own);
   http::Response Digest(const http::Request& request, const protocol::Peer& peer);
 
   store::CentralStore& store_;

@@ -67,7 +67,7 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
 Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
   MPP_ASSIGN_OR_RETURN(auto acked, store_.AckedSeq());
   size_t batch_bytes = options_.initial_batch_bytes;
-  int gap_resets = 0, restamps = 0;
+  int gap_resets = 0, restamps = 0, recoveries = 0;
   int64_t done = 0;
   for (;;) {
     MPP_ASSIGN_OR_RETURN(auto outbox, store_.ReadOutbox(acked, batch_bytes));
@@ -97,6 +97,13 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
         const int64_t limit_ms = wall_clock_.NowMs() + report.clock_offset_ms;
         MPP_ASSIGN_OR_RETURN(auto n, store_.RestampFutureChanges(MakeHlc(limit_ms, 0)));
         report.restamped += n;
+        continue;
+      }
+      if (reply.error().code == Errc::kSiteBehind && error.contains("acked_seq") &&
+          error["acked_seq"].is_number_integer() && ++recoveries <= 1) {
+        const int64_t theirs = error["acked_seq"].get<int64_t>();
+        MPP_RETURN_IF_ERROR(Recover(acked, theirs, report));
+        acked = theirs;
         continue;
       }
       if (reply.error().code == Errc::kSequenceGap && error.contains("expected_seq") &&
@@ -129,11 +136,40 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
   return {};
 }
 
+Status Replicator::Recover(int64_t acked, int64_t centre_acked, SyncReport& report) {
+  std::vector<Change> own;
+  int64_t cursor = acked;
+  while (cursor < centre_acked) {
+    const int64_t sent_at = wall_clock_.NowMs();
+    MPP_ASSIGN_OR_RETURN(
+        Json reply,
+        Receive(transport_.Send(MakeRequest(
+                    "GET",
+                    std::string(protocol::kOwnPath) + "?after=" + std::to_string(cursor) +
+                        "&max_bytes=" + std::to_string(options_.pull_page_bytes),
+                    nullptr)),
+                sent_at, &report));
+    MPP_ASSIGN_OR_RETURN(auto page, protocol::PullResponseFromJson(reply));
+    if (page.changes.empty()) break;
+    for (Change& c : page.changes) {
+      if (c.seq <= centre_acked) own.push_back(std::move(c));
+    }
+    cursor = page.next_cursor;
+    if (!page.more) break;
+  }
+  MPP_ASSIGN_OR_RETURN(auto done, store_.AdoptOwnChanges(own, centre_acked));
+  report.recovered += done.adopted;
+  report.renumbered += done.renumbered;
+  return {};
+}
+
 Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
   MPP_ASSIGN_OR_RETURN(auto cursor, store_.PullCursor());
   for (;;) {
     const int64_t sent_at = wall_clock_.NowMs();
-    MPP_ASSIGN_OR_RETURN(auto reply, Receive(transport_.Send(MakeRequest(
+    MPP_ASSIGN_OR_RETURN(
+        auto reply,
+        Receive(transport_.Send(MakeRequest(
                     "GET",
                     std::string(protocol::kPullPath) + "?after=" + std::to_string(cursor) +
                         "&max_bytes=" + std::to_string(options_.pull_page_bytes),
@@ -171,7 +207,9 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
 
 Result<Json> Replicator::Verify() {
   const int64_t sent_at = wall_clock_.NowMs();
-  MPP_ASSIGN_OR_RETURN(auto theirs, Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)),
+  MPP_ASSIGN_OR_RETURN(
+      auto theirs,
+      Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kDigestPath), nullptr)),
               sent_at, nullptr));
   MPP_ASSIGN_OR_RETURN(auto mine, store_.Digest());
   Json diff = store::DiffDigests(mine, theirs);

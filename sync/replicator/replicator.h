@@ -59,6 +59,10 @@ struct SyncReport {
   int64_t clock_offset_ms = 0;  // centre's clock minus ours
   bool clock_warning = false;   // off by more than options.clock_warning_ms
   int64_t restamped = 0;        // unacknowledged changes stamped again after a clock_skew
+  // After site_behind (this disk is older than what the site had sent): this site's own
+  // changes fetched back from the centre, and local ones renumbered after them and sent.
+  int64_t recovered = 0;
+  int64_t renumbered = 0;
   uint64_t bytes_sent = 0, bytes_received = 0;
   double seconds = 0;
 };
@@ -70,7 +74,8 @@ class Replicator {
   Replicator(store::SiteReplica& replica, SyncTransport& transport, Clock& wall_clock,
              SyncOptions options);
 
-  // One push of everything pending, then one pull of everything new. Stops at the first
+  // One push of everything pending, then one pull of everything new. A site whose disk went
+  // back in time (kSiteBehind) recovers first, within the same sync. Stops at the first
   // error and returns it (what was acknowledged before stays acknowledged). Errors carry the
   // centre's code (e.g. kForbiddenRow, kIncompatibleVersion) or kInternal for the transport.
   Result<SyncReport> SyncOnce(const ProgressFn& progress = {});
@@ -82,6 +87,9 @@ class Replicator {
  private:
   Status Push(SyncReport& report, const ProgressFn& progress);
   Status Pull(SyncReport& report, const ProgressFn& progress);
+  // Fetches this site's own changes after `acked` up to `centre_acked` from the centre and
+  // has the replica adopt them (SiteReplica::AdoptOwnChanges).
+  Status Recover(int64_t acked, int64_t centre_acked, SyncReport& report);
   http::Request MakeRequest(const std::string& method, const std::string& target,
                             const Json* body) const;
   // Parses a response: the JSON body on 2xx, else the centre's error. Measures the clock.

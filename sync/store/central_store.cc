@@ -57,7 +57,21 @@ class SqliteCentralStore final : public CentralStore {
       }
       ++expect;
       if (c.seq <= out.acked_seq) {
-        ++out.stats.duplicates;  // redelivered: already stored
+        // Redelivered, if it is the change we stored under this seq. Another change under a
+        // seq we hold means the site's disk went back in time: refuse, never drop it.
+        MPP_ASSIGN_OR_RETURN(const bool same, SameAsLogged(site, c));
+        if (!same) {
+          return MakeError(
+              Errc::kSiteBehind,
+              "change " + std::to_string(c.seq) + " of " + site +
+                  " differs from the one the centre stored under that number: this site's "
+                  "database is older than what it already sent (restored from a backup, or "
+                  "made anew). Nothing was dropped; the next sync recovers it (it fetches the "
+                  "site's own " +
+                  std::to_string(out.acked_seq) +
+                  " changes from the centre and sends the work done since after them)");
+        }
+        ++out.stats.duplicates;
         continue;
       }
       // A change stamped beyond our clock + the drift bound would win every merge for years:
@@ -72,6 +86,7 @@ class SqliteCentralStore final : public CentralStore {
       Change mine = c;
       mine.origin = site;  // from the certificate, never from the body
       MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, mine, now, out.stats));
+      MPP_RETURN_IF_ERROR(LogSiteChange(site, c));
       out.acked_seq = c.seq;
       seen = std::max(seen, c.hlc);
     }
@@ -99,6 +114,44 @@ class SqliteCentralStore final : public CentralStore {
   Result<int64_t> AckedSeq(const std::string& site) override {
     MutexLock lock(mu_);
     return AckedLocked(site);
+  }
+
+  Result<FeedPage> ReadOwnLog(const std::string& site, int64_t after, size_t max_bytes) override {
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(
+        db::Statement * stmt,
+        db_->Cached("SELECT seq, hlc, table_name, row_id, op, data, base FROM site_log "
+                    "WHERE site_code = ? AND seq > ? ORDER BY seq"));
+    db::StatementRef s(stmt);
+    s->Bind(1, site).Bind(2, after);
+    FeedPage page;
+    page.next_cursor = after;
+    size_t bytes = 0;
+    for (;;) {
+      MPP_ASSIGN_OR_RETURN(const bool more, s->Step());
+      if (!more) break;
+      const std::string data = s->ColumnText(5);
+      if (!page.changes.empty() &&
+          (bytes + data.size() + 96 > max_bytes || page.changes.size() >= 5000)) {
+        page.more = true;
+        break;
+      }
+      Change c;
+      c.seq = s->ColumnInt(0);
+      c.hlc = static_cast<HlcStamp>(s->ColumnInt(1));
+      c.origin = site;
+      c.table = s->ColumnText(2);
+      c.row_id = s->ColumnText(3);
+      c.op = s->ColumnText(4);
+      MPP_ASSIGN_OR_RETURN(c.data, ParseStoredJson(data, "site_log.data"));
+      if (!s->ColumnIsNull(6)) {
+        MPP_ASSIGN_OR_RETURN(c.base, ParseStoredJson(s->ColumnText(6), "site_log.base"));
+      }
+      bytes += data.size() + 96;
+      page.next_cursor = c.seq;
+      page.changes.push_back(std::move(c));
+    }
+    return page;
   }
 
   Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) override {
@@ -214,6 +267,39 @@ class SqliteCentralStore final : public CentralStore {
   HlcStamp NowStamp() override { return hlc_.Now(); }
 
  private:
+  // Whether `c` is the change stored as `site`'s seq c.seq (true when none is stored: the
+  // site pushed it before the centre kept a log, so a replay cannot be told apart).
+  Result<bool> SameAsLogged(const std::string& site, const Change& c) REQUIRES(mu_) {
+    MPP_ASSIGN_OR_RETURN(db::Statement * stmt,
+                         db_->Cached("SELECT hlc, table_name, row_id, op, data FROM site_log "
+                                     "WHERE site_code = ? AND seq = ?"));
+    db::StatementRef s(stmt);
+    s->Bind(1, site).Bind(2, c.seq);
+    MPP_ASSIGN_OR_RETURN(const bool found, s->Step());
+    if (!found) return true;
+    return static_cast<HlcStamp>(s->ColumnInt(0)) == c.hlc && s->ColumnText(1) == c.table &&
+           s->ColumnText(2) == c.row_id && s->ColumnText(3) == c.op &&
+           s->ColumnText(4) == c.data.dump();
+  }
+
+  Status LogSiteChange(const std::string& site, const Change& c) REQUIRES(mu_) {
+    MPP_ASSIGN_OR_RETURN(
+        db::Statement * stmt,
+        // A row already there for a seq beyond the acknowledged point is stale (a centre put
+        // back from a backup by hand): the change now applied under that seq replaces it.
+        db_->Cached("INSERT OR REPLACE INTO site_log (site_code, seq, hlc, table_name, row_id, "
+                    "op, data, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    db::StatementRef s(stmt);
+    s->Bind(1, site).Bind(2, c.seq).Bind(3, static_cast<int64_t>(c.hlc)).Bind(4, c.table);
+    s->Bind(5, c.row_id).Bind(6, c.op).Bind(7, c.data.dump());
+    if (c.base.empty()) {
+      s->BindNull(8);
+    } else {
+      s->Bind(8, c.base.dump());
+    }
+    return s->Run();
+  }
+
   Result<int64_t> AckedLocked(const std::string& site) REQUIRES(mu_) {
     return db_->QueryInt("SELECT acked_seq FROM site_cursors WHERE site_code = ?", {site});
   }

@@ -36,14 +36,18 @@ class CentralStore {
   virtual ~CentralStore() = default;
 
   // Applies a site's batch exactly once, in one transaction: changes with seq up to the site's
-  // acknowledged point are skipped as duplicates; the rest must follow on without a gap
-  // (kSequenceGap, message naming the expected seq, nothing written). Every change's origin is
-  // `site`. Authorisation errors from ApplyChange refuse the whole batch, and so does a new
-  // change stamped too far ahead of the centre's clock (kClockSkew).
+  // acknowledged point are skipped as duplicates when they are the change stored under that
+  // seq, and refuse the batch with kSiteBehind when they are another (the site's disk is
+  // older than what it sent: nothing is dropped, the site must recover); the rest must follow
+  // on without a gap (kSequenceGap, message naming the expected seq, nothing written). Every
+  // change's origin is `site`. Authorisation errors from ApplyChange refuse the whole batch, and so
+  // does a new change stamped too far ahead of the centre's clock (kClockSkew).
   virtual Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
                                         const std::vector<Change>& changes, int protocol,
                                         int schema_version) = 0;
   virtual Result<int64_t> AckedSeq(const std::string& site) = 0;
+  // The changes `site` pushed, as stored, after `after` (its own seq), about `max_bytes`.
+  virtual Result<FeedPage> ReadOwnLog(const std::string& site, int64_t after, size_t max_bytes) = 0;
   // The centre's own changes that `site` may see, after `after`, about `max_bytes` of JSON.
   virtual Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) = 0;
   virtual Result<Json> Digest(const std::string& site) = 0;

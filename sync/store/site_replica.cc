@@ -1,7 +1,10 @@
 // The SQLite SiteReplica: the sync side of a site's database (site_replica.h).
 #include "sync/store/site_replica.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <map>
+#include <set>
 
 #include "sync/store/change_log.h"
 #include "sync/store/digest.h"
@@ -16,6 +19,22 @@ Status RunSql(db::Database& db, const std::string& sql, int64_t value) {
   MPP_ASSIGN_OR_RETURN(db::Statement * stmt, db.Cached(sql));
   db::StatementRef s(stmt);
   s->Bind(1, value);
+  return s->Run();
+}
+
+// Writes `c` into this site's log under `seq` (recovery: the number the centre knows it by).
+Status InsertLogEntry(db::Database& db, int64_t seq, const Change& c) {
+  MPP_ASSIGN_OR_RETURN(db::Statement * stmt,
+                       db.Cached("INSERT INTO change_log (seq, hlc, origin_site, table_name, "
+                                 "row_id, op, data, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  db::StatementRef s(stmt);
+  s->Bind(1, seq).Bind(2, static_cast<int64_t>(c.hlc)).Bind(3, c.origin).Bind(4, c.table);
+  s->Bind(5, c.row_id).Bind(6, c.op).Bind(7, c.data.dump());
+  if (c.base.empty()) {
+    s->BindNull(8);
+  } else {
+    s->Bind(8, c.base.dump());
+  }
   return s->Run();
 }
 
@@ -173,6 +192,71 @@ class SqliteSiteReplica final : public SiteReplica {
     }
     MPP_RETURN_IF_ERROR(tx.Commit());
     return static_cast<int64_t>(rows.size());
+  }
+
+  Result<Recovery> AdoptOwnChanges(const std::vector<Change>& own, int64_t centre_acked) override {
+    MutexLock lock(s_.mu);
+    db::Database& db = s_.db();
+    db::Transaction tx(db);
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(const int64_t acked,
+                         db.QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'"));
+    int64_t expect = acked + 1;
+    for (const Change& c : own) {
+      if (c.seq != expect++ || c.seq > centre_acked) {
+        return MakeError(Errc::kSequenceGap,
+                         "the centre's copy of this site's changes is not "
+                         "consecutive after seq " +
+                             std::to_string(acked));
+      }
+    }
+    if (expect - 1 != centre_acked) {
+      return MakeError(Errc::kSequenceGap, "the centre sent this site's changes up to " +
+                                               std::to_string(expect - 1) + ", not up to " +
+                                               std::to_string(centre_acked));
+    }
+    MPP_ASSIGN_OR_RETURN(LogPage local, ReadChangeLog(db, acked, std::nullopt, SIZE_MAX, SIZE_MAX));
+    auto same = [](const Change& a, const Change& b) {
+      return a.hlc == b.hlc && a.table == b.table && a.row_id == b.row_id && a.op == b.op &&
+             a.data == b.data;
+    };
+    Recovery out;
+    std::vector<Change> moved;  // made here since the restore: the centre has none of them
+    std::set<int64_t> kept;     // the centre's changes this disk still has, same seq
+    for (const Change& c : local.changes) {
+      const size_t i = static_cast<size_t>(c.seq - acked - 1);
+      if (c.seq <= centre_acked && same(c, own[i])) {
+        kept.insert(c.seq);
+      } else {
+        moved.push_back(c);
+      }
+    }
+    for (const Change& mine : moved) {
+      MPP_RETURN_IF_ERROR(RunSql(db, "DELETE FROM change_log WHERE seq = ?", mine.seq));
+    }
+    const std::string now = s_.NowUtc();
+    ApplyStats stats;
+    HlcStamp seen = 0;
+    for (const Change& c : own) {
+      if (kept.count(c.seq)) continue;
+      Change adopted = c;
+      adopted.origin = s_.site_code;
+      MPP_RETURN_IF_ERROR(ApplyChange(db, s_.policy, adopted, now, stats));
+      MPP_RETURN_IF_ERROR(InsertLogEntry(db, adopted.seq, adopted));
+      s_.hlc.Observe(c.hlc);
+      seen = std::max(seen, c.hlc);
+      ++out.adopted;
+    }
+    int64_t next = centre_acked;
+    for (const Change& mine : moved) {
+      MPP_RETURN_IF_ERROR(InsertLogEntry(db, ++next, mine));
+      ++out.renumbered;
+    }
+    if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(db, seen));
+    MPP_RETURN_IF_ERROR(
+        RunSql(db, "UPDATE sync_state SET acked_seq = ? WHERE peer = 'central'", centre_acked));
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return out;
   }
 
   Status SetClockOffset(int64_t offset_ms) override {

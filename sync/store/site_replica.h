@@ -57,6 +57,20 @@ class SiteReplica {
   // the (now corrected) clock, in seq order, and the row versions and later bases that named
   // the old stamp follow. Returns how many changes were restamped.
   virtual Result<int64_t> RestampFutureChanges(HlcStamp limit) = 0;
+
+  struct Recovery {
+    int64_t adopted = 0;     // changes of this site the centre held and this disk had lost
+    int64_t renumbered = 0;  // local changes the centre never saw, moved after them
+  };
+  // Brings back a site whose disk is older than what it already sent (the centre answered
+  // kSiteBehind): `own` is every change of this site the centre stored after this replica's
+  // acknowledged point, in order, up to `centre_acked`. In one transaction: each of them this
+  // disk lacks is merged in (store::ApplyChange) and logged under its own seq; every local
+  // change the centre does not hold (made since the restore) keeps its content and stamp and
+  // is renumbered after `centre_acked`, so the next push sends it; the acknowledged point
+  // becomes `centre_acked`. Nothing is dropped. kSequenceGap when `own` is not consecutive.
+  virtual Result<Recovery> AdoptOwnChanges(const std::vector<Change>& own,
+                                           int64_t centre_acked) = 0;
 };
 
 }  // namespace mpp::store

@@ -44,7 +44,9 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
     s->Bind(1, k).Bind(2, v);
     MPP_RETURN_IF_ERROR(s->Run());
   }
-  // One counter per agency, stamped and logged like any other site write.
+  // One counter per agency, stamped and logged like any other site write. Their ids follow
+  // from the site and the counter code, so a site made anew (a replaced PC) names them as the
+  // centre already knows them.
   MPP_ASSIGN_OR_RETURN(auto policy, LoadMergePolicy(d));
   Hlc hlc(clock);
   MPP_ASSIGN_OR_RETURN(auto agencies,
@@ -54,7 +56,7 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
     char code[16];
     std::snprintf(code, sizeof code, "G%02d", ++n);
     const HlcStamp t = hlc.Now();
-    Json row = {{"id", NewUuidV7(clock, random)},
+    Json row = {{"id", NameBasedUuid("counter|" + options.site_code + "|" + code)},
                 {"site_code", options.site_code},
                 {"code", code},
                 {"agency_code", a["code"]},

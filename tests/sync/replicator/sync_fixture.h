@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -71,6 +73,23 @@ class SyncFixture : public ::testing::Test {
     s.replicator =
         std::make_unique<replicator::Replicator>(s.store->replica(), *s.transport, *s.clock, o);
     return s;
+  }
+
+  // Closes the site's store (as a PC switched off), runs `between` on its file, and opens it
+  // again with a new replicator.
+  void ReopenSite(TestSite& s, const std::function<void(const std::string& path)>& between = {}) {
+    s.replicator.reset();
+    s.store.reset();
+    const std::string path = dir_.File(s.code + ".db");
+    if (between) between(path);
+    auto st = store::SiteStore::Open(path, *s.clock, random_);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    s.store = std::move(st).value();
+    replicator::SyncOptions o;
+    o.schema_version = SchemaVersion();
+    o.initial_batch_bytes = 4096;
+    s.replicator =
+        std::make_unique<replicator::Replicator>(s.store->replica(), *s.transport, *s.clock, o);
   }
 
   replicator::SyncReport Sync(TestSite& s) {

@@ -396,14 +396,74 @@ TEST_F(SyncTest, AComplaintsWholeLifeKeepsItsResolvedTimeAtBothEnds) {
   const std::string other = complaint();
   Sync(a);
   central_clock_.Advance(5000);
-  ASSERT_TRUE(Decide("complaints", other, {{"status", "resolved"}, {"response", "Oleh pusat"}}).ok());
+  ASSERT_TRUE(
+      Decide("complaints", other, {{"status", "resolved"}, {"response", "Oleh pusat"}}).ok());
   EXPECT_NE(centre_resolved_at(other), "NULL");
   Sync(a);
   auto listed = store::QueryAll(a.store->database_for_testing(),
-                         "SELECT status, resolved_at FROM complaints WHERE id = ?", {other});
+                                "SELECT status, resolved_at FROM complaints WHERE id = ?", {other});
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ((*listed)[0]["status"], "resolved");
   EXPECT_EQ((*listed)[0]["resolved_at"], centre_resolved_at(other));
+  ExpectInSync(a);
+}
+
+// Issue 10, finding 1: a site restored from a backup made new changes under seqs the centre
+// already held, and the centre took them for replays: "pushed 0 changes (85 already at the
+// centre)", and the new visits never reached it. The centre now tells a replay from another
+// change under the same seq (site_behind), and the site recovers in the same sync: it takes
+// back its own changes from the centre and sends the new work after them.
+TEST_F(SyncTest, ASiteRestoredFromABackupLosesNothing) {
+  TestSite& a = AddSite("MPP7301");
+  for (int i = 0; i < 3; ++i) NewApp(a);
+  Sync(a);
+  const std::string backup = dir_.File("backup.db");
+  ReopenSite(a, [&](const std::string& path) { std::filesystem::copy_file(path, backup); });
+  std::vector<std::string> after_backup;  // synced, then lost with the disk
+  for (int i = 0; i < 2; ++i) after_backup.push_back(NewApp(a)["id"]);
+  ASSERT_TRUE(a.store->office().ChangeStatus(after_backup[0], {{"to", "verified"}}).ok());
+  Sync(a);
+  ReopenSite(a, [&](const std::string& path) {
+    std::filesystem::copy_file(backup, path, std::filesystem::copy_options::overwrite_existing);
+  });
+  a.clock->Advance(60'000);
+  std::vector<std::string> visits;  // recorded on the restored disk
+  for (int i = 0; i < 3; ++i) visits.push_back(NewApp(a)["id"]);
+  auto r = Sync(a);
+  EXPECT_EQ(r.recovered, 6);   // two applications and their events, a status change + event
+  EXPECT_EQ(r.renumbered, 6);  // three applications and their events
+  EXPECT_EQ(r.pushed, 6);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 8);
+  for (const auto& id : after_backup) EXPECT_TRUE(a.store->office().GetApplication(id).ok()) << id;
+  EXPECT_EQ((*a.store->office().GetApplication(after_backup[0]))["status"], "verified");
+  for (const auto& id : visits) {
+    EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE id = '" + id + "'"), 1);
+  }
+  ExpectInSync(a);
+  EXPECT_EQ((*a.store->office().StatusSummary())["pending_changes"], 0);
+  auto again = Sync(a);
+  EXPECT_EQ(again.pushed + again.push_duplicates + again.recovered, 0);
+}
+
+// The same with a disk replaced by an empty one: the PC is set up anew with `init` and works
+// before its first sync; everything the site ever sent comes back and the new work goes up.
+TEST_F(SyncTest, ASiteMadeAnewOnAnEmptyDiskGetsEverythingBack) {
+  TestSite& a = AddSite("MPP7301");
+  std::vector<std::string> before;
+  for (int i = 0; i < 4; ++i) before.push_back(NewApp(a)["id"]);
+  Sync(a);
+  ReopenSite(a, [&](const std::string& path) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    ASSERT_TRUE(
+        store::SiteStore::Initialise(path, {a.code, std::string(32, 'k')}, *a.clock, random_).ok());
+  });
+  a.clock->Advance(60'000);
+  const std::string fresh = NewApp(a)["id"];
+  auto r = Sync(a);
+  EXPECT_GT(r.recovered, 0);
+  for (const auto& id : before) EXPECT_TRUE(a.store->office().GetApplication(id).ok()) << id;
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE id = '" + fresh + "'"), 1);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM counters"), 12);  // the same counters again
   ExpectInSync(a);
 }
 
