@@ -1,5 +1,6 @@
 #include "node/central/central_api.h"
 
+#include <charconv>
 #include <chrono>
 
 #include "sync/core/log.h"
@@ -90,6 +91,23 @@ http::Response CentralApi::Route(const http::Request& req, const protocol::Peer&
         auto body = ParseJson(req.body);
         if (!body) return ErrorResponse(body.error());
         return JsonResponse(store_.ResolveConflict(seg[3], *body, peer.name));
+      }
+    }
+    if (what == "quarantine") {
+      if (seg.size() == 3 && get) {
+        if (!reader) return role_error("the ministry and operators");
+        std::optional<std::string> status;
+        if (auto it = target->query.find("status"); it != target->query.end()) status = it->second;
+        return JsonResponse(store_.ListQuarantine(status));
+      }
+      if (seg.size() == 5 && seg[4] == "dismiss" && req.method == "POST") {
+        if (peer.role != Role::kOperator) return role_error("operators");
+        int64_t id = 0;
+        auto [end, ec] = std::from_chars(seg[3].data(), seg[3].data() + seg[3].size(), id);
+        if (ec != std::errc() || end != seg[3].data() + seg[3].size()) {
+          return ErrorResponse(MakeError(Errc::kNotFound, "no quarantined change with that id"));
+        }
+        return JsonResponse(store_.DismissQuarantine(id, peer.name));
       }
     }
     if (what == "records" && seg.size() == 5 && req.method == "PATCH") {

@@ -204,19 +204,40 @@ int Sync(const std::map<std::string, std::string>& opt) {
                            {"bytes_received", r.bytes_received},
                            {"seconds", r.seconds},
                            {"clock_offset_ms", r.clock_offset_ms},
-                           {"clock_warning", r.clock_warning}}
+                           {"clock_warning", r.clock_warning},
+                           {"recovered", r.recovered},
+                           {"renumbered", r.renumbered},
+                           {"quarantined", r.quarantined},
+                           {"refused", r.refused}}
                      .dump()
               << "\n";
   } else {
     std::printf("sync %s <-> %s\n", s.store->site_code().c_str(), s.central.c_str());
+    if (r.recovered > 0 || r.renumbered > 0) {
+      std::printf(
+          "recovered %lld of this site's changes from the centre; %lld made here since were "
+          "renumbered and sent (this disk was older than what the site had sent)\n",
+          static_cast<long long>(r.recovered), static_cast<long long>(r.renumbered));
+    }
     std::printf(
-        "pushed %lld changes in %d batches (%lld already at the centre), pulled %lld, "
+        "pushed %lld changes in %d %s (%lld already at the centre), pulled %lld, "
         "conflicts %lld\n",
-        static_cast<long long>(r.pushed), r.push_batches, static_cast<long long>(r.push_duplicates),
-        static_cast<long long>(r.pulled), static_cast<long long>(r.conflicts));
+        static_cast<long long>(r.pushed), r.push_batches, r.push_batches == 1 ? "batch" : "batches",
+        static_cast<long long>(r.push_duplicates), static_cast<long long>(r.pulled),
+        static_cast<long long>(r.conflicts));
     std::printf("acknowledged up to seq %lld; %.1f kB up, %.1f kB down; %.2f s\n",
                 static_cast<long long>(r.acked_seq), static_cast<double>(r.bytes_sent) / 1000.0,
                 static_cast<double>(r.bytes_received) / 1000.0, r.seconds);
+  }
+  if (r.quarantined > 0 && !r.refused.empty()) {
+    std::fprintf(stderr,
+                 "mppctl: warning: the centre set aside %lld of this site's changes it refused "
+                 "(the rest were stored); an operator sees them under /api/v1/quarantine. "
+                 "First: seq %lld %s: %s\n",
+                 static_cast<long long>(r.quarantined),
+                 static_cast<long long>(r.refused.at(0).value("seq", int64_t{0})),
+                 r.refused.at(0).value("code", "").c_str(),
+                 r.refused.at(0).value("message", "").c_str());
   }
   if (r.clock_warning) {
     std::fprintf(stderr,

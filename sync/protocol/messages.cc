@@ -71,7 +71,9 @@ Json ToJson(const PushResponse& r) {
           {"applied", r.applied},
           {"duplicates", r.duplicates},
           {"kept_local", r.kept_local},
-          {"conflicts", r.conflicts}};
+          {"conflicts", r.conflicts},
+          {"quarantined", r.quarantined},
+          {"refused", r.refused}};
 }
 
 Result<PushResponse> PushResponseFromJson(const Json& j) {
@@ -82,6 +84,8 @@ Result<PushResponse> PushResponseFromJson(const Json& j) {
   r.duplicates = j.value("duplicates", 0);
   r.kept_local = j.value("kept_local", 0);
   r.conflicts = j.value("conflicts", 0);
+  r.quarantined = j.value("quarantined", 0);
+  if (auto it = j.find("refused"); it != j.end() && it->is_array()) r.refused = *it;
   return r;
 }
 

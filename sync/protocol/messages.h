@@ -27,6 +27,10 @@ Result<PushRequest> PushRequestFromJson(const Json& j);
 struct PushResponse {
   int64_t acked_seq = 0;
   int applied = 0, duplicates = 0, kept_local = 0, conflicts = 0;
+  // Changes the centre refused one by one and set aside (quarantine), and the first few of
+  // them: [{"seq", "code", "message"}].
+  int quarantined = 0;
+  Json refused = Json::array();
 };
 Json ToJson(const PushResponse& r);
 Result<PushResponse> PushResponseFromJson(const Json& j);

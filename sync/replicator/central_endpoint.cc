@@ -144,14 +144,17 @@ http::Response CentralEndpoint::Push(const http::Request& request, const protoco
     if (IsForbidden(code)) return Refuse(request, peer, out.error());
     return ErrorResponse(out.error());
   }
-  protocol::PushResponse resp{out->acked_seq, out->stats.applied, out->stats.duplicates,
-                              out->stats.kept_local, out->stats.conflicts};
+  protocol::PushResponse resp{out->acked_seq,          out->stats.applied,
+                              out->stats.duplicates,   out->stats.kept_local,
+                              out->stats.conflicts,    out->stats.quarantined,
+                              std::move(out->refused)};
   Log(LogLevel::kInfo, "push",
       {{"site", peer.site},
        {"changes", std::to_string(push->changes.size())},
        {"acked_seq", std::to_string(out->acked_seq)},
        {"duplicates", std::to_string(out->stats.duplicates)},
-       {"conflicts", std::to_string(out->stats.conflicts)}});
+       {"conflicts", std::to_string(out->stats.conflicts)},
+       {"quarantined", std::to_string(out->stats.quarantined)}});
   return Reply(request, protocol::ToJson(resp));
 }
 

@@ -123,6 +123,10 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     report.pushed += resp.applied + resp.kept_local;
     report.push_duplicates += resp.duplicates;
     report.conflicts += resp.conflicts;
+    report.quarantined += resp.quarantined;
+    for (const Json& r : resp.refused) {
+      if (report.refused.size() < 20) report.refused.push_back(r);
+    }
     ++report.push_batches;
     done += static_cast<int64_t>(outbox.changes.size());
     // Size the next batch so that it takes about target_batch_seconds on this link.

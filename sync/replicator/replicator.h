@@ -55,6 +55,10 @@ struct SyncReport {
   int64_t pulled = 0;  // changes received from the centre
   int pull_pages = 0;
   int64_t conflicts = 0;  // concurrent edits recorded (both sides)
+  // Changes the centre refused one by one and set aside (its quarantine), and the first
+  // reasons it gave: [{"seq", "code", "message"}]. The rest of the push went on.
+  int64_t quarantined = 0;
+  Json refused = Json::array();
   int64_t acked_seq = 0;
   int64_t clock_offset_ms = 0;  // centre's clock minus ours
   bool clock_warning = false;   // off by more than options.clock_warning_ms

@@ -15,6 +15,7 @@ struct ApplyStats {
   int duplicates = 0;  // changes this replica already had
   int kept_local = 0;  // changes older than what this replica holds
   int conflicts = 0;   // concurrent edits recorded
+  int quarantined = 0;  // refused one by one and set aside (centre only)
 };
 
 // Applies `change` inside the caller's transaction. `change.origin` must be the verified

@@ -85,7 +85,21 @@ class SqliteCentralStore final : public CentralStore {
       }
       Change mine = c;
       mine.origin = site;  // from the certificate, never from the body
-      MPP_RETURN_IF_ERROR(ApplyChange(*db_, policy_, mine, now, out.stats));
+      // Each change in a savepoint: a refused one leaves nothing behind and is set aside.
+      MPP_RETURN_IF_ERROR(db_->Exec("SAVEPOINT change"));
+      Status applied = ApplyChange(*db_, policy_, mine, now, out.stats);
+      if (!applied && !RefusesOneChange(applied.error().code)) return applied.error();
+      if (!applied) {
+        MPP_RETURN_IF_ERROR(db_->Exec("ROLLBACK TO change"));
+        MPP_RETURN_IF_ERROR(Quarantine(site, c, applied.error(), now));
+        ++out.stats.quarantined;
+        if (out.refused.size() < 20) {
+          out.refused.push_back({{"seq", c.seq},
+                                 {"code", ErrcName(applied.error().code)},
+                                 {"message", applied.error().message.substr(0, 300)}});
+        }
+      }
+      MPP_RETURN_IF_ERROR(db_->Exec("RELEASE change"));
       MPP_RETURN_IF_ERROR(LogSiteChange(site, c));
       out.acked_seq = c.seq;
       seen = std::max(seen, c.hlc);
@@ -198,6 +212,63 @@ class SqliteCentralStore final : public CentralStore {
 
   Status Audit(const std::string& peer, const std::string& action, const Error& error) override {
     MutexLock lock(mu_);
+    return AuditLocked(peer, action, error);
+  }
+
+  Result<Json> ListQuarantine(const std::optional<std::string>& status) override {
+    if (status && *status != "open" && *status != "dismissed") {
+      return MakeError(Errc::kOutOfRange, "'status' must be open or dismissed");
+    }
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(
+        db::Statement * stmt,
+        db_->Cached("SELECT id, site_code, seq, table_name, row_id, op, code, reason, at, status, "
+                    "resolved_at, resolved_by FROM quarantine WHERE ?1 IS NULL OR status = ?1 "
+                    "ORDER BY id DESC LIMIT 1000"));
+    db::StatementRef s(stmt);
+    s->Bind(1, status);
+    Json items = Json::array();
+    for (;;) {
+      MPP_ASSIGN_OR_RETURN(const bool more, s->Step());
+      if (!more) break;
+      items.push_back({{"id", s->ColumnInt(0)},
+                       {"site_code", s->ColumnText(1)},
+                       {"seq", s->ColumnInt(2)},
+                       {"table", s->ColumnText(3)},
+                       {"row_id", s->ColumnText(4)},
+                       {"op", s->ColumnText(5)},
+                       {"code", s->ColumnText(6)},
+                       {"reason", s->ColumnText(7)},
+                       {"at", s->ColumnText(8)},
+                       {"status", s->ColumnText(9)},
+                       {"resolved_at", s->ColumnJson(10)},
+                       {"resolved_by", s->ColumnJson(11)}});
+    }
+    return Json{{"items", std::move(items)}};
+  }
+
+  Result<Json> DismissQuarantine(int64_t id, const std::string& who) override {
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto status,
+                         db_->QueryText("SELECT status FROM quarantine WHERE id = ?",
+                                        {std::to_string(id)}));
+    if (!status) return MakeError(Errc::kNotFound, "no quarantined change " + std::to_string(id));
+    if (*status != "open") {
+      return MakeError(Errc::kIllegalTransition,
+                       "quarantined change " + std::to_string(id) + " is dismissed already");
+    }
+    MPP_ASSIGN_OR_RETURN(db::Statement * stmt,
+                         db_->Cached("UPDATE quarantine SET status = 'dismissed', resolved_at = ?, "
+                                     "resolved_by = ? WHERE id = ?"));
+    db::StatementRef s(stmt);
+    s->Bind(1, FormatUtc(clock_.NowMs())).Bind(2, who).Bind(3, id);
+    MPP_RETURN_IF_ERROR(s->Run());
+    return Json{{"id", id}, {"status", "dismissed"}};
+  }
+
+ private:
+  Status AuditLocked(const std::string& peer, const std::string& action, const Error& error)
+      REQUIRES(mu_) {
     MPP_ASSIGN_OR_RETURN(
         auto stmt,
         db_->Cached(
@@ -208,6 +279,7 @@ class SqliteCentralStore final : public CentralStore {
     return s->Run();
   }
 
+ public:
   Result<Json> AuditLog(int limit) override {
     MutexLock lock(mu_);
     MPP_ASSIGN_OR_RETURN(
@@ -267,6 +339,27 @@ class SqliteCentralStore final : public CentralStore {
   HlcStamp NowStamp() override { return hlc_.Now(); }
 
  private:
+  // A refusal of what one change does, as opposed to a failure of the centre itself.
+  static bool RefusesOneChange(Errc code) {
+    return code != Errc::kStorage && code != Errc::kInternal && code != Errc::kClockSkew;
+  }
+
+  Status Quarantine(const std::string& site, const Change& c, const Error& why,
+                    const std::string& now) REQUIRES(mu_) {
+    MPP_ASSIGN_OR_RETURN(
+        db::Statement * stmt,
+        db_->Cached("INSERT INTO quarantine (site_code, seq, table_name, row_id, op, data, code, "
+                    "reason, at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')"));
+    {
+      db::StatementRef s(stmt);
+      s->Bind(1, site).Bind(2, c.seq).Bind(3, c.table.substr(0, 64)).Bind(4, c.row_id.substr(0, 64));
+      s->Bind(5, c.op.substr(0, 16)).Bind(6, c.data.dump()).Bind(7, ErrcName(why.code));
+      s->Bind(8, why.message.substr(0, 500)).Bind(9, now);
+      MPP_RETURN_IF_ERROR(s->Run());
+    }
+    return AuditLocked("mpp:site:" + site, "push seq " + std::to_string(c.seq), why);
+  }
+
   // Whether `c` is the change stored as `site`'s seq c.seq (true when none is stored: the
   // site pushed it before the centre kept a log, so a replay cannot be told apart).
   Result<bool> SameAsLogged(const std::string& site, const Change& c) REQUIRES(mu_) {

@@ -21,8 +21,9 @@
 namespace mpp::store {
 
 struct PushOutcome {
-  int64_t acked_seq = 0;  // every change of the site up to here is stored
+  int64_t acked_seq = 0;  // every change of the site up to here is stored (or set aside)
   ApplyStats stats;
+  Json refused = Json::array();  // the first quarantined changes: {"seq", "code", "message"}
 };
 
 struct FeedPage {
@@ -40,8 +41,11 @@ class CentralStore {
   // seq, and refuse the batch with kSiteBehind when they are another (the site's disk is
   // older than what it sent: nothing is dropped, the site must recover); the rest must follow
   // on without a gap (kSequenceGap, message naming the expected seq, nothing written). Every
-  // change's origin is `site`. Authorisation errors from ApplyChange refuse the whole batch, and so
-  // does a new change stamped too far ahead of the centre's clock (kClockSkew).
+  // change's origin is `site`. A change that ApplyChange refuses for what it does (another
+  // site's row, reference data, a value the rules refuse) is set aside in the quarantine with
+  // its reason and audited, writing nothing else, and the batch goes on: one bad change never
+  // stops the site's later ones. A new change stamped too far ahead of the centre's clock
+  // refuses the whole batch (kClockSkew).
   virtual Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
                                         const std::vector<Change>& changes, int protocol,
                                         int schema_version) = 0;
@@ -58,6 +62,10 @@ class CentralStore {
   // columns of a site's row). It reaches the row's site on its next pull.
   virtual Result<Json> UpdateRow(const std::string& table, const std::string& id,
                                  const Json& columns) = 0;
+  // The quarantined changes, newest first (`status` open|dismissed filters), and dismissing
+  // one (kNotFound; kIllegalTransition when it was dismissed already).
+  virtual Result<Json> ListQuarantine(const std::optional<std::string>& status) = 0;
+  virtual Result<Json> DismissQuarantine(int64_t id, const std::string& who) = 0;
   // Records a refused request (never a body).
   virtual Status Audit(const std::string& peer, const std::string& action, const Error& error) = 0;
   virtual Result<Json> AuditLog(int limit) = 0;

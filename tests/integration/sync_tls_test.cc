@@ -3,6 +3,8 @@
 // and the client-certificate matrix.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -155,6 +157,49 @@ TEST_F(SyncTlsTest, AConcurrentEditAtSiteAndCentreGivesOneWinnerAndARecordedConf
   WithStore(data, [&](store::SiteStore& s) {
     EXPECT_EQ((*s.office().GetApplication(id))["status"], winner);
     EXPECT_EQ((*s.office().ListConflicts(std::nullopt))["items"][0]["id"], cj["items"][0]["id"]);
+  });
+}
+
+// Issue 10, finding 1, with the real programs and the documented recipe (docs/operations.md,
+// "A site PC restored from a backup"): back up with sqlite3's .backup, work and sync, put the
+// backup back, record three visits, sync: every visit reaches the centre, the work synced
+// after the backup comes back to the site, and verify is green.
+TEST_F(SyncTlsTest, ASiteRestoredFromItsBackupWithTheDocumentedRecipeLosesNothing) {
+  const std::string data = InitSite("MPP7301");
+  auto visits = [&](int n) {
+    std::vector<std::string> ids;
+    WithStore(data, [&](store::SiteStore& s) {
+      for (int i = 0; i < n; ++i) {
+        auto a = s.office().CreateApplication({{"service_code", "DKC-KK"}});
+        ASSERT_TRUE(a.ok());
+        ids.push_back((*a)["id"]);
+      }
+    });
+    return ids;
+  };
+  visits(5);
+  Ctl({"--data", data, "sync", "--json"});
+  const std::string backup = dir_.File("site-backup.db");
+  ASSERT_EQ(RunCommand({"/usr/bin/sqlite3", data + "/site.db", ".backup " + backup}), 0);
+  const auto lost = visits(2);
+  Ctl({"--data", data, "sync", "--json"});
+  ASSERT_EQ(RunCommand({"/bin/cp", backup, data + "/site.db"}), 0);
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(data + "/site.db" + suffix);
+  const auto fresh = visits(3);
+  auto report = Ctl({"--data", data, "sync", "--json"});
+  EXPECT_EQ(report["recovered"], 4) << report.dump();   // two applications + their events
+  EXPECT_EQ(report["renumbered"], 6) << report.dump();  // three applications + their events
+  Ctl({"--data", data, "verify"});
+  auto sites = Call(Cert("ministry"), "GET", "/api/v1/sites");
+  ASSERT_TRUE(sites.ok());
+  for (const auto& site : Json::parse(sites->body)["sites"]) {
+    if (site["site_code"] == "MPP7301") {
+      EXPECT_EQ(site["applications"], 10);
+    }
+  }
+  WithStore(data, [&](store::SiteStore& s) {
+    for (const auto& id : lost) EXPECT_TRUE(s.office().GetApplication(id).ok()) << id;
+    EXPECT_EQ((*s.office().StatusSummary())["pending_changes"], 0);
   });
 }
 

@@ -33,6 +33,12 @@ class SyncTest : public SyncFixture {
            std::to_string(CentralCount("SELECT COALESCE(SUM(acked_seq), 0) FROM site_cursors")) +
            "/" + std::to_string(CentralCount("SELECT COUNT(*) FROM conflicts"));
   }
+  // The data the centre holds, leaving out the sites' cursors.
+  std::string CentralData() {
+    return std::to_string(CentralCount("SELECT COUNT(*) FROM applications")) + "/" +
+           std::to_string(CentralCount("SELECT COUNT(*) FROM row_versions")) + "/" +
+           std::to_string(CentralCount("SELECT COUNT(*) FROM conflicts"));
+  }
   static std::string ErrorCode(const http::Response& r) {
     auto j = Json::parse(r.body, nullptr, false);
     return j.is_discarded() ? "" : j["error"].value("code", "");
@@ -116,46 +122,56 @@ TEST_F(SyncTest, ASiteCannotWriteAnotherSitesRowsOrReferenceData) {
   Json app = NewApp(a);
   Sync(a);
   Sync(b);
-  const std::string before = CentralState();
+  const std::string before = CentralData();
   const int64_t audits = CentralCount("SELECT COUNT(*) FROM audit_log");
 
+  // Each of B's attempts is refused change by change: set aside in the quarantine with its
+  // reason and audited, nothing else written, and B's later work still goes through.
+  auto quarantined = [&](const http::Response& r, const char* code) {
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto j = Json::parse(r.body);
+    EXPECT_GE(j["quarantined"].get<int>(), 1) << r.body;
+    EXPECT_EQ(j["refused"][0]["code"], code) << r.body;
+    return j["acked_seq"].get<int64_t>();
+  };
   // B replays A's own insert as if it were B's.
   Json stolen = PushBody(a, 0);
   stolen["site"] = "MPP7302";
   stolen["first_seq"] = 13;
   int64_t seq = 13;
   for (auto& c : stolen["changes"]) c["seq"] = seq++;
-  auto r1 = RawPush(b, stolen);
-  EXPECT_EQ(r1.status, 403) << r1.body;
-  EXPECT_EQ(ErrorCode(r1), "forbidden_row");
+  int64_t next = quarantined(RawPush(b, stolen), "forbidden_row") + 1;
 
   // B updates A's application.
   Change upd;
-  upd.seq = 13;
+  upd.seq = next;
   upd.hlc = MakeHlc(kSyncT0, 1);
   upd.table = "applications";
   upd.row_id = app["id"];
   upd.op = "update";
   upd.data = {{"notes", "changed by another site"}};
-  auto r2 = RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7302", 13, {upd}}));
-  EXPECT_EQ(r2.status, 403);
-  EXPECT_EQ(ErrorCode(r2), "forbidden_row");
+  next = quarantined(RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7302", next, {upd}})),
+                     "forbidden_row") + 1;
 
   // B edits the catalogue.
+  upd.seq = next;
   upd.table = "services";
   upd.row_id = "DKC-KTP";
   upd.data = {{"fee_idr", 1}};
-  auto r3 = RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7302", 13, {upd}}));
-  EXPECT_EQ(r3.status, 403);
-  EXPECT_EQ(ErrorCode(r3), "forbidden_table");
+  next = quarantined(RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7302", next, {upd}})),
+                     "forbidden_table") + 1;
+  const int64_t set_aside = CentralCount("SELECT COUNT(*) FROM quarantine WHERE site_code = 'MPP7302'");
+  EXPECT_EQ(set_aside, static_cast<int64_t>(stolen["changes"].size()) + 2);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log"), audits + set_aside);
 
-  // B pushes under A's name.
+  // B pushes under A's name: refused whole.
   auto r4 = RawPush(b, protocol::ToJson(protocol::PushRequest{"MPP7301", 13, {upd}}));
   EXPECT_EQ(r4.status, 403);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log"), audits + set_aside + 1);
 
-  EXPECT_EQ(CentralState(), before);
-  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log"), audits + 4);
+  EXPECT_EQ(CentralData(), before);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM services WHERE fee_idr = 1"), 0);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE notes IS NOT NULL"), 0);
 }
 
 TEST_F(SyncTest, RolesOtherThanSitesCannotPush) {
@@ -465,6 +481,43 @@ TEST_F(SyncTest, ASiteMadeAnewOnAnEmptyDiskGetsEverythingBack) {
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE id = '" + fresh + "'"), 1);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM counters"), 12);  // the same counters again
   ExpectInSync(a);
+}
+
+// Issue 10, finding 4: site 2 accepted an application under an id site 1 had already used;
+// the centre refused site 2's batch with forbidden_row, and every later sync of site 2 failed
+// the same way, for good. Now that one change is set aside (quarantine, visible to operators
+// and dismissible) and everything else of site 2 reaches the centre.
+TEST_F(SyncTest, AReusedIdIsSetAsideAndNeverWedgesTheSite) {
+  TestSite& a = AddSite("MPP7301");
+  TestSite& b = AddSite("MPP7302");
+  const std::string id = NewApp(a)["id"];
+  Sync(a);
+  ASSERT_TRUE(b.store->office().CreateApplication({{"id", id}, {"service_code", "DKC-KK"}}).ok());
+  auto r = Sync(b);
+  EXPECT_GE(r.quarantined, 1);
+  ASSERT_FALSE(r.refused.empty());
+  EXPECT_EQ(r.refused[0]["code"], "forbidden_row");
+  const std::string later = NewApp(b)["id"];
+  auto r2 = Sync(b);
+  EXPECT_EQ(r2.pushed, 2);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE id = '" + later + "'"), 1);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE id = '" + id +
+                         "' AND site_code = 'MPP7301' AND service_code = 'DKC-KTP'"),
+            1);
+  auto listed = central_->ListQuarantine(std::string("open"));
+  ASSERT_TRUE(listed.ok());
+  Json item;
+  for (const Json& q : (*listed)["items"]) {
+    if (q["table"] == "applications") item = q;
+  }
+  ASSERT_FALSE(item.is_null()) << listed->dump();
+  EXPECT_EQ(item["site_code"], "MPP7302");
+  EXPECT_EQ(item["row_id"], id);
+  const size_t open = (*listed)["items"].size();
+  ASSERT_TRUE(central_->DismissQuarantine(item["id"], "mpp:role:operator").ok());
+  EXPECT_EQ(central_->DismissQuarantine(item["id"], "mpp:role:operator").error().code,
+            Errc::kIllegalTransition);
+  EXPECT_EQ((*central_->ListQuarantine(std::string("open")))["items"].size(), open - 1);
 }
 
 TEST_F(SyncTest, ATerminalStatusNeverFallsBack) {
