@@ -155,6 +155,10 @@ Status Replicator::Recover(int64_t acked, int64_t centre_acked, SyncReport& repo
                 sent_at, &report));
     MPP_ASSIGN_OR_RETURN(auto page, protocol::PullResponseFromJson(reply));
     if (page.changes.empty()) break;
+    if (page.next_cursor <= cursor) {
+      return MakeError(Errc::kInternal, "the centre's page of this site's own changes did not "
+                                        "move past seq " + std::to_string(cursor));
+    }
     for (Change& c : page.changes) {
       if (c.seq <= centre_acked) own.push_back(std::move(c));
     }
