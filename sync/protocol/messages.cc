@@ -1,5 +1,7 @@
 #include "sync/protocol/messages.h"
 
+#include <charconv>
+
 #include "sync/core/compress.h"
 
 namespace mpp::protocol {
@@ -67,12 +69,8 @@ Result<PushRequest> PushRequestFromJson(const Json& j) {
 }
 
 Json ToJson(const PushResponse& r) {
-  return {{"acked_seq", r.acked_seq},
-          {"applied", r.applied},
-          {"duplicates", r.duplicates},
-          {"kept_local", r.kept_local},
-          {"conflicts", r.conflicts},
-          {"quarantined", r.quarantined},
+  return {{"acked_seq", r.acked_seq},   {"applied", r.applied},     {"duplicates", r.duplicates},
+          {"kept_local", r.kept_local}, {"conflicts", r.conflicts}, {"quarantined", r.quarantined},
           {"refused", r.refused}};
 }
 
@@ -90,9 +88,11 @@ Result<PushResponse> PushResponseFromJson(const Json& j) {
 }
 
 Json ToJson(const PullResponse& r) {
-  return {{"changes", ChangesToJson(r.changes, true)},
-          {"next_cursor", std::to_string(r.next_cursor)},
-          {"more", r.more}};
+  Json j = {{"changes", ChangesToJson(r.changes, true)},
+            {"next_cursor", std::to_string(r.next_cursor)},
+            {"more", r.more}};
+  if (r.site_acked_seq >= 0) j["acked_seq"] = r.site_acked_seq;
+  return j;
 }
 
 Result<PullResponse> PullResponseFromJson(const Json& j) {
@@ -104,8 +104,22 @@ Result<PullResponse> PullResponseFromJson(const Json& j) {
   if (next == j.end() || !next->is_string()) {
     return MakeError(Errc::kInvalidType, "'next_cursor' must be a string");
   }
-  r.next_cursor = std::stoll(next->get<std::string>());
-  r.more = j.value("more", false);
+  const std::string& cursor = next->get_ref<const std::string&>();
+  auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), r.next_cursor);
+  if (ec != std::errc() || end != cursor.data() + cursor.size() || r.next_cursor < 0) {
+    return MakeError(Errc::kInvalidValue, "'next_cursor' must be a whole number");
+  }
+  auto more = j.find("more");
+  if (more != j.end() && !more->is_boolean()) {
+    return MakeError(Errc::kInvalidType, "'more' must be true or false");
+  }
+  r.more = more != j.end() && more->get<bool>();
+  if (auto acked = j.find("acked_seq"); acked != j.end()) {
+    if (!acked->is_number_integer() || acked->get<int64_t>() < 0) {
+      return MakeError(Errc::kInvalidType, "'acked_seq' must be a whole number");
+    }
+    r.site_acked_seq = acked->get<int64_t>();
+  }
   return r;
 }
 

@@ -39,6 +39,9 @@ struct PullResponse {
   std::vector<Change> changes;
   int64_t next_cursor = 0;
   bool more = false;
+  // How far the centre holds the pulling site's own changes (-1: not said). A site whose
+  // acknowledged point is below it has a disk older than what it sent, and recovers.
+  int64_t site_acked_seq = -1;
 };
 Json ToJson(const PullResponse& r);
 Result<PullResponse> PullResponseFromJson(const Json& j);

@@ -144,9 +144,8 @@ http::Response CentralEndpoint::Push(const http::Request& request, const protoco
     if (IsForbidden(code)) return Refuse(request, peer, out.error());
     return ErrorResponse(out.error());
   }
-  protocol::PushResponse resp{out->acked_seq,          out->stats.applied,
-                              out->stats.duplicates,   out->stats.kept_local,
-                              out->stats.conflicts,    out->stats.quarantined,
+  protocol::PushResponse resp{out->acked_seq,         out->stats.applied,   out->stats.duplicates,
+                              out->stats.kept_local,  out->stats.conflicts, out->stats.quarantined,
                               std::move(out->refused)};
   Log(LogLevel::kInfo, "push",
       {{"site", peer.site},
@@ -178,6 +177,10 @@ http::Response CentralEndpoint::Pull(const http::Request& request, const protoco
                   : store_.ReadFeed(peer.site, after, static_cast<size_t>(max_bytes));
   if (!page) return ErrorResponse(page.error());
   protocol::PullResponse resp{std::move(page->changes), page->next_cursor, page->more};
+  if (!own) {
+    auto acked = store_.AckedSeq(peer.site);
+    if (acked) resp.site_acked_seq = *acked;
+  }
   return Reply(request, protocol::ToJson(resp));
 }
 

@@ -117,9 +117,16 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
       return reply.error();
     }
     MPP_ASSIGN_OR_RETURN(auto resp, protocol::PushResponseFromJson(*reply));
-    MPP_RETURN_IF_ERROR(store_.MarkAcked(resp.acked_seq));
-    acked = resp.acked_seq;
-    report.acked_seq = resp.acked_seq;
+    const int64_t sent_last = outbox.changes.back().seq;
+    MPP_RETURN_IF_ERROR(store_.MarkAcked(std::min(resp.acked_seq, sent_last)));
+    acked = std::min(resp.acked_seq, sent_last);
+    if (resp.acked_seq > sent_last && ++recoveries <= 1) {
+      // The centre holds more of our changes than this disk sent (it went back in time, and
+      // what it sent again was the same): take the rest back before going on.
+      MPP_RETURN_IF_ERROR(Recover(acked, resp.acked_seq, report));
+      acked = resp.acked_seq;
+    }
+    report.acked_seq = acked;
     report.pushed += resp.applied + resp.kept_local;
     report.push_duplicates += resp.duplicates;
     report.conflicts += resp.conflicts;
@@ -156,8 +163,10 @@ Status Replicator::Recover(int64_t acked, int64_t centre_acked, SyncReport& repo
     MPP_ASSIGN_OR_RETURN(auto page, protocol::PullResponseFromJson(reply));
     if (page.changes.empty()) break;
     if (page.next_cursor <= cursor) {
-      return MakeError(Errc::kInternal, "the centre's page of this site's own changes did not "
-                                        "move past seq " + std::to_string(cursor));
+      return MakeError(Errc::kInternal,
+                       "the centre's page of this site's own changes did not "
+                       "move past seq " +
+                           std::to_string(cursor));
     }
     for (Change& c : page.changes) {
       if (c.seq <= centre_acked) own.push_back(std::move(c));
@@ -168,10 +177,11 @@ Status Replicator::Recover(int64_t acked, int64_t centre_acked, SyncReport& repo
   MPP_ASSIGN_OR_RETURN(auto done, store_.AdoptOwnChanges(own, centre_acked));
   report.recovered += done.adopted;
   report.renumbered += done.renumbered;
+  report.recovery_refused += done.refused;
   return {};
 }
 
-Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
+Status Replicator::Pull(SyncReport& report, const ProgressFn& progress, int64_t& centre_acked) {
   MPP_ASSIGN_OR_RETURN(auto cursor, store_.PullCursor());
   for (;;) {
     const int64_t sent_at = wall_clock_.NowMs();
@@ -184,6 +194,7 @@ Status Replicator::Pull(SyncReport& report, const ProgressFn& progress) {
                     nullptr)),
                 sent_at, &report));
     MPP_ASSIGN_OR_RETURN(auto page, protocol::PullResponseFromJson(reply));
+    centre_acked = std::max(centre_acked, page.site_acked_seq);
     MPP_ASSIGN_OR_RETURN(auto stats, store_.ApplyPulled(page.changes, page.next_cursor));
     report.pulled += static_cast<int64_t>(page.changes.size());
     report.conflicts += stats.conflicts;
@@ -200,7 +211,20 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
   const int64_t t0 = wall_clock_.SteadyMicros();
   const uint64_t sent0 = transport_.bytes_sent(), recv0 = transport_.bytes_received();
   Status s = Push(report, progress);
-  if (s) s = Pull(report, progress);
+  int64_t centre_acked = -1;
+  if (s) s = Pull(report, progress, centre_acked);
+  if (s && report.recovered == 0 && report.renumbered == 0) {
+    // The centre holds more of our changes than we know of, and we had nothing to push that
+    // would have told us (a disk restored with nothing new on it): recover, then send what
+    // the recovery renumbered.
+    auto acked = store_.AckedSeq();
+    if (!acked) {
+      s = acked.error();
+    } else if (centre_acked > *acked) {
+      s = Recover(*acked, centre_acked, report);
+      if (s) s = Push(report, progress);
+    }
+  }
   // Follow the centre's clock from now on when ours is off (and say so in the report).
   if (report.clock_offset_ms != 0 || store_.clock_offset_ms() != 0) {
     const int64_t offset = std::llabs(report.clock_offset_ms) > 1000 ? report.clock_offset_ms : 0;

@@ -67,6 +67,7 @@ struct SyncReport {
   // changes fetched back from the centre, and local ones renumbered after them and sent.
   int64_t recovered = 0;
   int64_t renumbered = 0;
+  int64_t recovery_refused = 0;  // of the recovered, refused by this site's rules (logged only)
   uint64_t bytes_sent = 0, bytes_received = 0;
   double seconds = 0;
 };
@@ -90,7 +91,9 @@ class Replicator {
 
  private:
   Status Push(SyncReport& report, const ProgressFn& progress);
-  Status Pull(SyncReport& report, const ProgressFn& progress);
+  // Also notes how far the centre holds this site's own changes (`centre_acked`, -1 when the
+  // centre does not say).
+  Status Pull(SyncReport& report, const ProgressFn& progress, int64_t& centre_acked);
   // Fetches this site's own changes after `acked` up to `centre_acked` from the centre and
   // has the replica adopt them (SiteReplica::AdoptOwnChanges).
   Status Recover(int64_t acked, int64_t centre_acked, SyncReport& report);

@@ -68,10 +68,19 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
                    const std::string& now, ApplyStats& stats) {
   const TablePolicy* t = policy.Find(c.table);
   if (!t) return MakeError(Errc::kForbiddenTable, "table '" + c.table + "' is not replicated");
-  for (const auto& [col, _] : c.data.items()) {
+  for (const auto& [col, value] : c.data.items()) {
     if (!t->columns.count(col) || IsStampColumn(col)) {
       return MakeError(Errc::kInvalidValue,
                        "table '" + c.table + "' has no replicated column '" + col + "'");
+    }
+    if (value.is_object() || value.is_array()) {
+      return MakeError(Errc::kInvalidType, c.table + "." + col + " must be a single value");
+    }
+  }
+  for (const std::string& col : {t->key, std::string("site_code")}) {
+    auto v = c.data.find(col);
+    if (v != c.data.end() && !v->is_string()) {
+      return MakeError(Errc::kInvalidType, c.table + "." + col + " must be a string");
     }
   }
   const bool from_centre = c.origin == kCentreOrigin;
@@ -117,6 +126,10 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
   }
   if (t->append_only && c.op == "update") {
     return MakeError(Errc::kForbiddenTable, c.table + " is append-only");
+  }
+  if (t->append_only) {  // an insert of a row that is here already: the same record again
+    ++stats.duplicates;
+    return {};
   }
 
   MPP_ASSIGN_OR_RETURN(RowVersions versions, LoadVersions(db, c.table, c.row_id));

@@ -18,6 +18,10 @@
 namespace mpp::store {
 namespace {
 
+// Open quarantine entries one site may have; beyond, its batches are refused whole until an
+// operator deals with them (a broken or hostile site must not fill the centre's disk).
+constexpr int64_t kMaxOpenQuarantine = 1000;
+
 class SqliteCentralStore final : public CentralStore {
  public:
   SqliteCentralStore(std::unique_ptr<db::Database> db, MergePolicy policy, Clock& clock)
@@ -47,6 +51,7 @@ class SqliteCentralStore final : public CentralStore {
     }
     const std::string now = FormatUtc(clock_.NowMs());
     int64_t expect = first_seq;
+    int64_t open_quarantine = -1;  // read when the first change is set aside
     HlcStamp seen = 0;
     for (const Change& c : changes) {
       if (c.seq != expect) {
@@ -91,6 +96,20 @@ class SqliteCentralStore final : public CentralStore {
       if (!applied && !RefusesOneChange(applied.error().code)) return applied.error();
       if (!applied) {
         MPP_RETURN_IF_ERROR(db_->Exec("ROLLBACK TO change"));
+        if (open_quarantine < 0) {
+          MPP_ASSIGN_OR_RETURN(open_quarantine,
+                               db_->QueryInt("SELECT COUNT(*) FROM quarantine WHERE site_code = ? "
+                                             "AND status = 'open'",
+                                             {site}));
+        }
+        if (open_quarantine >= kMaxOpenQuarantine) {
+          return MakeError(Errc::kForbiddenRow,
+                           site + " already has " + std::to_string(open_quarantine) +
+                               " changes set aside; an operator must deal with them "
+                               "(GET /api/v1/quarantine) before it may send more. This one: " +
+                               applied.error().message.substr(0, 200));
+        }
+        ++open_quarantine;
         MPP_RETURN_IF_ERROR(Quarantine(site, c, applied.error(), now));
         ++out.stats.quarantined;
         if (out.refused.size() < 20) {
@@ -105,6 +124,14 @@ class SqliteCentralStore final : public CentralStore {
       seen = std::max(seen, c.hlc);
     }
     if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(*db_, seen));
+    if (out.stats.quarantined > 0) {  // one audit row for the batch, not one per change
+      MPP_RETURN_IF_ERROR(AuditLocked(
+          "mpp:site:" + site,
+          "push seq " + std::to_string(first_seq) + ".." + std::to_string(out.acked_seq),
+          MakeError(ErrcFromName(out.refused[0].value("code", "")),
+                    std::to_string(out.stats.quarantined) +
+                        " changes set aside; first: " + out.refused[0].value("message", ""))));
+    }
     MPP_ASSIGN_OR_RETURN(
         auto stmt,
         db_->Cached(
@@ -145,8 +172,8 @@ class SqliteCentralStore final : public CentralStore {
       MPP_ASSIGN_OR_RETURN(const bool more, s->Step());
       if (!more) break;
       const std::string data = s->ColumnText(5);
-      if (!page.changes.empty() &&
-          (bytes + data.size() + 96 > max_bytes || page.changes.size() >= 5000)) {
+      const size_t size = data.size() + s->ColumnText(6).size() + 96;
+      if (!page.changes.empty() && (bytes + size > max_bytes || page.changes.size() >= 5000)) {
         page.more = true;
         break;
       }
@@ -161,7 +188,7 @@ class SqliteCentralStore final : public CentralStore {
       if (!s->ColumnIsNull(6)) {
         MPP_ASSIGN_OR_RETURN(c.base, ParseStoredJson(s->ColumnText(6), "site_log.base"));
       }
-      bytes += data.size() + 96;
+      bytes += size;
       page.next_cursor = c.seq;
       page.changes.push_back(std::move(c));
     }
@@ -249,9 +276,8 @@ class SqliteCentralStore final : public CentralStore {
 
   Result<Json> DismissQuarantine(int64_t id, const std::string& who) override {
     MutexLock lock(mu_);
-    MPP_ASSIGN_OR_RETURN(auto status,
-                         db_->QueryText("SELECT status FROM quarantine WHERE id = ?",
-                                        {std::to_string(id)}));
+    MPP_ASSIGN_OR_RETURN(auto status, db_->QueryText("SELECT status FROM quarantine WHERE id = ?",
+                                                     {std::to_string(id)}));
     if (!status) return MakeError(Errc::kNotFound, "no quarantined change " + std::to_string(id));
     if (*status != "open") {
       return MakeError(Errc::kIllegalTransition,
@@ -352,15 +378,19 @@ class SqliteCentralStore final : public CentralStore {
                     "reason, at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')"));
     {
       db::StatementRef s(stmt);
-      s->Bind(1, site).Bind(2, c.seq).Bind(3, c.table.substr(0, 64)).Bind(4, c.row_id.substr(0, 64));
+      s->Bind(1, site)
+          .Bind(2, c.seq)
+          .Bind(3, c.table.substr(0, 64))
+          .Bind(4, c.row_id.substr(0, 64));
       s->Bind(5, c.op.substr(0, 16)).Bind(6, c.data.dump()).Bind(7, ErrcName(why.code));
       s->Bind(8, why.message.substr(0, 500)).Bind(9, now);
       MPP_RETURN_IF_ERROR(s->Run());
     }
-    return AuditLocked("mpp:site:" + site, "push seq " + std::to_string(c.seq), why);
+    return {};
   }
 
-  // Whether `c` is the change stored as `site`'s seq c.seq (true when none is stored: the
+  // Whether `c` is the change stored as `site`'s seq c.seq: the same stamp, row, operation
+  // and values (true when none is stored: the
   // site pushed it before the centre kept a log, so a replay cannot be told apart).
   Result<bool> SameAsLogged(const std::string& site, const Change& c) REQUIRES(mu_) {
     MPP_ASSIGN_OR_RETURN(db::Statement * stmt,
@@ -370,6 +400,9 @@ class SqliteCentralStore final : public CentralStore {
     s->Bind(1, site).Bind(2, c.seq);
     MPP_ASSIGN_OR_RETURN(const bool found, s->Step());
     if (!found) return true;
+    // The stamp counts: a copy restamped after a clock_skew answer, when a late copy of the
+    // first push had been stored meanwhile, is told apart too. The site then takes the
+    // centre's copy back and sends its own again as a later change of the same row.
     return static_cast<HlcStamp>(s->ColumnInt(0)) == c.hlc && s->ColumnText(1) == c.table &&
            s->ColumnText(2) == c.row_id && s->ColumnText(3) == c.op &&
            s->ColumnText(4) == c.data.dump();

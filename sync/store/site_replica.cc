@@ -201,19 +201,22 @@ class SqliteSiteReplica final : public SiteReplica {
     MPP_RETURN_IF_ERROR(tx.status());
     MPP_ASSIGN_OR_RETURN(const int64_t acked,
                          db.QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'"));
-    int64_t expect = acked + 1;
+    // The centre's copy, by seq. Seqs it has no copy of (pushed before it kept one, schema 4)
+    // are missing from `own`: a local change under such a seq is taken as the one it stored.
+    std::map<int64_t, const Change*> theirs;
+    int64_t last = acked;
     for (const Change& c : own) {
-      if (c.seq != expect++ || c.seq > centre_acked) {
+      if (c.seq <= last || c.seq > centre_acked) {
         return MakeError(Errc::kSequenceGap,
-                         "the centre's copy of this site's changes is not "
-                         "consecutive after seq " +
-                             std::to_string(acked));
+                         "the centre's copy of this site's changes is out of "
+                         "order after seq " +
+                             std::to_string(last));
       }
-    }
-    if (expect - 1 != centre_acked) {
-      return MakeError(Errc::kSequenceGap, "the centre sent this site's changes up to " +
-                                               std::to_string(expect - 1) + ", not up to " +
-                                               std::to_string(centre_acked));
+      if (c.origin != s_.site_code && c.origin != "") {
+        return MakeError(Errc::kForbiddenRow, "the centre sent another site's change as ours");
+      }
+      theirs[c.seq] = &c;
+      last = c.seq;
     }
     MPP_ASSIGN_OR_RETURN(LogPage local, ReadChangeLog(db, acked, std::nullopt, SIZE_MAX, SIZE_MAX));
     auto same = [](const Change& a, const Change& b) {
@@ -224,8 +227,9 @@ class SqliteSiteReplica final : public SiteReplica {
     std::vector<Change> moved;  // made here since the restore: the centre has none of them
     std::set<int64_t> kept;     // the centre's changes this disk still has, same seq
     for (const Change& c : local.changes) {
-      const size_t i = static_cast<size_t>(c.seq - acked - 1);
-      if (c.seq <= centre_acked && same(c, own[i])) {
+      auto it = theirs.find(c.seq);
+      const bool unknown = it == theirs.end() && c.seq <= centre_acked;
+      if (unknown || (it != theirs.end() && same(c, *it->second))) {
         kept.insert(c.seq);
       } else {
         moved.push_back(c);
@@ -241,7 +245,19 @@ class SqliteSiteReplica final : public SiteReplica {
       if (kept.count(c.seq)) continue;
       Change adopted = c;
       adopted.origin = s_.site_code;
-      MPP_RETURN_IF_ERROR(ApplyChange(db, s_.policy, adopted, now, stats));
+      // One the rules here refuse is logged (the centre holds it under that seq) but not
+      // applied, and counted: the rest of the recovery goes on.
+      MPP_RETURN_IF_ERROR(db.Exec("SAVEPOINT adopt"));
+      Status applied = ApplyChange(db, s_.policy, adopted, now, stats);
+      if (!applied &&
+          (applied.error().code == Errc::kStorage || applied.error().code == Errc::kInternal)) {
+        return applied.error();
+      }
+      if (!applied) {
+        MPP_RETURN_IF_ERROR(db.Exec("ROLLBACK TO adopt"));
+        ++out.refused;
+      }
+      MPP_RETURN_IF_ERROR(db.Exec("RELEASE adopt"));
       MPP_RETURN_IF_ERROR(InsertLogEntry(db, adopted.seq, adopted));
       s_.hlc.Observe(c.hlc);
       seen = std::max(seen, c.hlc);

@@ -61,6 +61,8 @@ class SiteReplica {
   struct Recovery {
     int64_t adopted = 0;     // changes of this site the centre held and this disk had lost
     int64_t renumbered = 0;  // local changes the centre never saw, moved after them
+    int64_t refused = 0;     // of the adopted ones, refused by this replica's rules: logged,
+                             // not applied (verify then shows the difference)
   };
   // Brings back a site whose disk is older than what it already sent (the centre answered
   // kSiteBehind): `own` is every change of this site the centre stored after this replica's
@@ -68,7 +70,9 @@ class SiteReplica {
   // disk lacks is merged in (store::ApplyChange) and logged under its own seq; every local
   // change the centre does not hold (made since the restore) keeps its content and stamp and
   // is renumbered after `centre_acked`, so the next push sends it; the acknowledged point
-  // becomes `centre_acked`. Nothing is dropped. kSequenceGap when `own` is not consecutive.
+  // becomes `centre_acked`. Nothing is dropped. A seq missing from `own` (the centre kept no
+  // copy of it) is taken as the local change under it. kSequenceGap when `own` is out of
+  // order; kForbiddenRow when it holds another site's change.
   virtual Result<Recovery> AdoptOwnChanges(const std::vector<Change>& own,
                                            int64_t centre_acked) = 0;
 };

@@ -78,6 +78,12 @@ struct Site {
   bool crash_pending = false;                          // dies as soon as its current sync returns
   std::vector<std::string> applications;               // acknowledged application ids
   std::map<std::string, std::set<std::string>> acked;  // table → acknowledged ids
+  // Every id a save of this site's clerks ever put in its tables, acknowledged or not (a save
+  // can commit and crash before answering): what the centre may hold of this site.
+  std::map<std::string, std::set<std::string>> made;
+  // The last copy of its disk (BackupSite), and what was acknowledged when it was taken.
+  bool has_backup = false;
+  std::map<std::string, std::set<std::string>> backup_acked;
 };
 
 class World {
@@ -144,6 +150,10 @@ class World {
       http::Response second = Deliver(i, request);
       if (FaultVfs::Get().crashed()) return Lost(what, "centre crashed on the duplicate");
       if (Chance(0.5)) response = std::move(second);
+    }
+    if (o_.bug == PlantedBug::kSwallowSiteBehind && IsPush(request) && response.status == 409 &&
+        response.body.find("site_behind") != std::string::npos) {
+      return ForgedAck(what, request);
     }
     if (o_.bug == PlantedBug::kRenumberedResend && IsPush(request) && response.status == 200 &&
         Chance(0.5)) {
@@ -316,9 +326,13 @@ class World {
       Event(s.code + (s.partitioned ? " partitioned" : " reconnected"));
     } else if (roll < 91) {
       DeliverLate();
-    } else if (roll < 98) {
+    } else if (roll < 96) {
       const int64_t dt = static_cast<int64_t>(Pick(10 * kMinute));
       AdvanceTime(dt);
+    } else if (roll < 97) {
+      BackupSite(s);
+    } else if (roll < 98) {
+      ReplaceDisk(s, /*empty=*/!s.has_backup || Chance(0.3));
     } else {
       const int64_t jumps[] = {288'000, -288'000, -kT0, 10LL * 365 * 24 * 3600 * 1000, 0};
       s.skew_ms = jumps[Pick(5)];
@@ -326,6 +340,64 @@ class World {
       s.pc_clock->Set(now_ + s.skew_ms);
       Event(s.code + " clock jumps to skew " + std::to_string(s.skew_ms));
     }
+  }
+
+  // A copy of the site's disk, as a technician's backup takes it.
+  void BackupSite(Site& s) {
+    CloseSite(s);
+    const std::string path = dir_.File(s.code + ".db");
+    for (const char* suffix : {"", "-wal"}) {
+      fs::remove(path + ".backup" + suffix);
+      if (fs::exists(path + suffix)) fs::copy(path + suffix, path + ".backup" + suffix);
+    }
+    s.has_backup = true;
+    s.backup_acked = s.acked;
+    ++result_.backups;
+    OpenSite(s);
+    Event(s.code + " backed up");
+  }
+
+  // The site's disk replaced by its last backup, or by an empty one set up anew with `init`.
+  // What it acknowledged since and never sent is gone with the old disk: the oracle forgets
+  // exactly that, and keeps everything the centre already holds (it must come back).
+  void ReplaceDisk(Site& s, bool empty) {
+    CloseSite(s);
+    const std::string path = dir_.File(s.code + ".db");
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+    std::map<std::string, std::set<std::string>> kept;
+    if (empty) {
+      if (!store::SiteStore::Initialise(path, {s.code, std::string(32, 'k')}, *s.pc_clock,
+                                        *s.random)) {
+        Violation(s.code + ": init on an empty disk failed");
+      }
+      ++result_.empty_disks;
+    } else {
+      for (const char* suffix : {"", "-wal"}) {
+        if (fs::exists(path + ".backup" + suffix))
+          fs::copy(path + ".backup" + suffix, path + suffix);
+      }
+      kept = s.backup_acked;
+      ++result_.restores;
+    }
+    auto centre = db::Database::Open(dir_.File("central.db"), {.create = false});
+    if (!centre) return Violation("cannot read the centre");
+    for (auto& [table, ids] : s.acked) {
+      const auto there = Ids(**centre, table, s.code);
+      std::set<std::string> still;
+      for (const std::string& id : ids) {
+        if (kept[table].count(id) || there.count(id)) still.insert(id);
+      }
+      ids = std::move(still);
+    }
+    s.applications.assign(s.acked["applications"].begin(), s.acked["applications"].end());
+    OpenSite(s);
+    Event(s.code + (empty ? " disk replaced by an empty one" : " disk restored from its backup"));
+  }
+
+  void CloseSite(Site& s) {
+    s.replicator.reset();
+    s.transport.reset();
+    s.store.reset();
   }
 
   void AdvanceTime(int64_t dt) {
@@ -382,6 +454,11 @@ class World {
       RestartSite(s);
     }
     vfs.Heal();
+    for (const std::string& t : {table, std::string("application_events")}) {
+      auto& ids = s.made[t];
+      const auto now = Ids(s.store->database_for_testing(), t, s.code);
+      ids.insert(now.begin(), now.end());
+    }
     if (r.ok() && r->contains("id")) {
       // The clerk saw "saved": from here on it must reach the centre exactly once.
       const std::string id = (*r)["id"];
@@ -414,6 +491,9 @@ class World {
     if (r.ok()) {
       result_.restamped += r->restamped;
       result_.conflicts += r->conflicts;
+      result_.recovered += r->recovered;
+      result_.renumbered += r->renumbered;
+      result_.quarantined += r->quarantined;
       Event(s.code + " synced: pushed " + std::to_string(r->pushed) + ", duplicates " +
             std::to_string(r->push_duplicates) + ", pulled " + std::to_string(r->pulled) +
             ", acked " + std::to_string(r->acked_seq));
@@ -510,6 +590,14 @@ class World {
         const auto here = Ids(**site, table, s.code);
         for (const std::string& id : s.acked[table]) {
           if (!there.count(id)) Violation("LOST: " + s.code + " " + table + " " + id);
+        }
+        if (std::string(table) != "counters") {  // init makes those, no clerk
+          int64_t forged = 0;
+          for (const std::string& id : there) forged += !s.made[table].count(id);
+          if (forged) {
+            Violation("DUPLICATE: the centre holds " + std::to_string(forged) + " " + table +
+                      " of " + s.code + " that no clerk of it ever saved");
+          }
         }
         int64_t extra = 0, missing = 0;
         for (const std::string& id : there) extra += !here.count(id);

@@ -3,15 +3,17 @@
 // in-memory network that a seeded schedule breaks: dropped requests and responses, duplicated
 // and late (reordered) deliveries, partitions, crashes of any party (also inside a SQLite
 // transaction, through tests/support/fault_vfs.h) restarted from its file, I/O errors, clocks
-// skewed by ±288 s, stuck at 1970 or 10 years ahead, and clocks that jump.
+// skewed by ±288 s, stuck at 1970 or 10 years ahead, clocks that jump, and a site's disk
+// replaced by an older copy of itself (a restored backup) or by an empty one (set up anew).
 //
 // Clerks save records all along; a save that returned success is "acknowledged" and goes in
 // the oracle. The checker then asserts:
 //   - at every step: no site believes the centre holds more of its changes than it does;
 //   - once the faults stop and every site has synced: every acknowledged record is at the
-//     centre exactly once, the centre holds nothing of a site that the site does not hold,
-//     the centre's acknowledged point equals the site's last change, and every site's digest
-//     equals the centre's view of it (replicas converge).
+//     centre exactly once (but for records a replaced disk took with it before any sync), the
+//     centre holds nothing of a site that the site does not hold, the centre's acknowledged point
+//     equals the site's last change, and every site's digest equals the centre's view of it
+//     (replicas converge).
 // The same seed gives the same run, event for event (the trace hash says so). Planted bugs
 // show that the checker catches a lost write and a duplicate.
 #pragma once
@@ -24,8 +26,10 @@ namespace mpp::sim {
 
 enum class PlantedBug {
   kNone,
-  kForgedAck,         // the network answers a push "stored" without delivering it: lost writes
-  kRenumberedResend,  // a batch is sent again with fresh ids and seqs: duplicates at the centre
+  kForgedAck,          // the network answers a push "stored" without delivering it: lost writes
+  kRenumberedResend,   // a batch is sent again with fresh ids and seqs: duplicates at the centre
+  kSwallowSiteBehind,  // the network answers site_behind with "stored": a restored site's new
+                       // work is taken for replays, as before the centre kept its site_log
 };
 
 struct SimOptions {
@@ -43,7 +47,8 @@ struct SimResult {
   int sites = 0;
   int64_t acked_writes = 0, syncs = 0, failed_syncs = 0, messages = 0, dropped = 0, duplicated = 0,
           late = 0, site_crashes = 0, centre_crashes = 0, io_errors = 0, partitions = 0,
-          clock_jumps = 0, restamped = 0, conflicts = 0;
+          clock_jumps = 0, restamped = 0, conflicts = 0, backups = 0, restores = 0, empty_disks = 0,
+          recovered = 0, renumbered = 0, quarantined = 0;
 };
 
 SimResult RunSimulation(const SimOptions& options);

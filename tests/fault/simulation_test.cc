@@ -54,6 +54,11 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
     sum.clock_jumps += r.clock_jumps;
     sum.restamped += r.restamped;
     sum.conflicts += r.conflicts;
+    sum.backups += r.backups;
+    sum.restores += r.restores;
+    sum.empty_disks += r.empty_disks;
+    sum.recovered += r.recovered;
+    sum.renumbered += r.renumbered;
     if (!r.violations.empty()) {
       ADD_FAILURE() << Report(static_cast<uint64_t>(seed), r);
       if (++failing >= 3) break;
@@ -63,7 +68,9 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
       "simulation shard %d: %lld seeds, %d site replicas, %lld acknowledged writes, %lld syncs "
       "(%lld failed), %lld messages: %lld dropped, %lld duplicated, %lld late; %lld site "
       "crashes, %lld centre crashes, %lld I/O errors, %lld partitions, %lld clock jumps, %lld "
-      "restamped, %lld conflicts; %lld seeds with violations\n",
+      "restamped, %lld conflicts; %lld backups, %lld disks restored from them, %lld disks "
+      "replaced by empty ones, %lld changes recovered from the centre, %lld renumbered; %lld "
+      "seeds with violations\n",
       GetParam(), static_cast<long long>(runs), sum.sites, static_cast<long long>(sum.acked_writes),
       static_cast<long long>(sum.syncs), static_cast<long long>(sum.failed_syncs),
       static_cast<long long>(sum.messages), static_cast<long long>(sum.dropped),
@@ -71,7 +78,10 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
       static_cast<long long>(sum.site_crashes), static_cast<long long>(sum.centre_crashes),
       static_cast<long long>(sum.io_errors), static_cast<long long>(sum.partitions),
       static_cast<long long>(sum.clock_jumps), static_cast<long long>(sum.restamped),
-      static_cast<long long>(sum.conflicts), static_cast<long long>(failing));
+      static_cast<long long>(sum.conflicts), static_cast<long long>(sum.backups),
+      static_cast<long long>(sum.restores), static_cast<long long>(sum.empty_disks),
+      static_cast<long long>(sum.recovered), static_cast<long long>(sum.renumbered),
+      static_cast<long long>(failing));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationShard, ::testing::Range(0, kShards));
@@ -107,6 +117,13 @@ TEST(Simulation, CheckerCatchesADuplicate) {
   const int seeds = SeedsUntilCaught(PlantedBug::kRenumberedResend, "DUPLICATE");
   EXPECT_GT(seeds, 0) << "a renumbered resend went unnoticed in 50 seeds";
   std::printf("planted duplicate (renumbered resend): caught after %d seed(s)\n", seeds);
+}
+
+TEST(Simulation, CheckerCatchesARestoredSiteWhoseNewWorkIsTakenForReplays) {
+  const int seeds = SeedsUntilCaught(PlantedBug::kSwallowSiteBehind, "LOST");
+  EXPECT_GT(seeds, 0) << "a swallowed site_behind went unnoticed in 50 seeds";
+  std::printf("planted lost restore (site_behind taken for stored): caught after %d seed(s)\n",
+              seeds);
 }
 
 TEST(Simulation, ReplayOneSeed) {
