@@ -62,6 +62,25 @@ Status InsertRemoteRow(db::Database& db, const TablePolicy& t, const Change& c) 
   return SaveVersions(db, t.name, c.row_id, v);
 }
 
+// A site's row may name only rows of the same site: a payment or an event of another site's
+// application (say, under an id that other site had used first) is refused.
+Status CheckReferences(db::Database& db, const MergePolicy& policy, const Change& c) {
+  static const std::pair<const char*, const char*> kReferences[] = {
+      {"application_id", "applications"}, {"ticket_id", "queue_tickets"}};
+  for (const auto& [column, table] : kReferences) {
+    auto v = c.data.find(column);
+    if (v == c.data.end() || !v->is_string()) continue;
+    const TablePolicy* target = policy.Find(table);
+    if (!target) continue;
+    MPP_ASSIGN_OR_RETURN(const Json named, LoadRow(db, *target, v->get_ref<const std::string&>()));
+    if (!named.is_null() && named.value("site_code", Json()) != c.origin) {
+      return MakeError(Errc::kForbiddenRow, c.table + " " + c.row_id + " names " + table + " " +
+                                                v->get<std::string>() + " of another site");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
@@ -89,6 +108,7 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
                      "'" + c.table + "' is reference data owned by the centre");
   }
   MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, c.row_id));
+  if (!from_centre && !t->centre_owned) MPP_RETURN_IF_ERROR(CheckReferences(db, policy, c));
 
   if (row.is_null()) {
     if (c.op != "insert") {

@@ -497,9 +497,13 @@ TEST_F(SyncTest, AReusedIdIsSetAsideAndNeverWedgesTheSite) {
   Sync(a);
   ASSERT_TRUE(b.store->office().CreateApplication({{"id", id}, {"service_code", "DKC-KK"}}).ok());
   auto r = Sync(b);
-  EXPECT_GE(r.quarantined, 1);
+  EXPECT_EQ(r.quarantined, 2);  // the application, and its first event: it names an
+                                // application of another site (found in review: it was stored)
   ASSERT_FALSE(r.refused.empty());
   EXPECT_EQ(r.refused[0]["code"], "forbidden_row");
+  EXPECT_EQ(
+      CentralCount("SELECT COUNT(*) FROM application_events WHERE application_id = '" + id + "'"),
+      1);
   const std::string later = NewApp(b)["id"];
   auto r2 = Sync(b);
   EXPECT_EQ(r2.pushed, 2);
