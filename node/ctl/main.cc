@@ -26,8 +26,8 @@
 
 #include <unistd.h>
 
-#include "node/common/options.h"
 #include "node/common/dir_lock.h"
+#include "node/common/options.h"
 #include "node/ctl/demo_generator.h"
 #include "node/ctl/https_transport.h"
 #include "schema/migrations.h"
@@ -148,7 +148,8 @@ mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession&
   if (colon == std::string::npos) {
     return mpp::MakeError(mpp::Errc::kConfig, "central must be HOST:PORT");
   }
-  MPP_ASSIGN_OR_RETURN(auto store, mpp::store::SiteStore::Open(opt.at("data") + "/site.db", s.clock, s.random));
+  MPP_ASSIGN_OR_RETURN(auto store,
+                       mpp::store::SiteStore::Open(opt.at("data") + "/site.db", s.clock, s.random));
   s.store = std::move(store);
   s.central = settings.first;
   const int timeout = opt.count("timeout") ? std::atoi(opt.at("timeout").c_str()) : 120;

@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include "sync/core/mutex.h"
 #include <random>
+#include "sync/core/mutex.h"
 
 namespace mpp {
 

@@ -53,7 +53,8 @@ Result<Target> ParseTarget(std::string_view target) {
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
     MPP_ASSIGN_OR_RETURN(auto key, Decode(pair.substr(0, eq), true));
-    MPP_ASSIGN_OR_RETURN(auto value, Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true));
+    MPP_ASSIGN_OR_RETURN(auto value,
+                         Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true));
     t.query[std::move(key)] = std::move(value);
   }
   return t;

@@ -11,10 +11,10 @@
 namespace mpp::store {
 
 struct ApplyStats {
-  int applied = 0;     // changes that wrote at least one column
-  int duplicates = 0;  // changes this replica already had
-  int kept_local = 0;  // changes older than what this replica holds
-  int conflicts = 0;   // concurrent edits recorded
+  int applied = 0;      // changes that wrote at least one column
+  int duplicates = 0;   // changes this replica already had
+  int kept_local = 0;   // changes older than what this replica holds
+  int conflicts = 0;    // concurrent edits recorded
   int quarantined = 0;  // refused one by one and set aside (centre only)
 };
 

@@ -104,7 +104,8 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
   MPP_ASSIGN_OR_RETURN(RowVersions versions, LoadVersions(db, table, id));
   MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, id));
   if (row.is_null()) {
-    return MakeError(Errc::kNotFound, "no " + std::string(table) + " row with id " + std::string(id));
+    return MakeError(Errc::kNotFound,
+                     "no " + std::string(table) + " row with id " + std::string(id));
   }
   const int current_rank =
       t->state_machine_group.empty() ? 0 : t->RankOf(t->state_machine_group, row);

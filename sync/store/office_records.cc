@@ -237,8 +237,9 @@ Result<Json> OfficeRecords::UpdateComplaint(const std::string& id, const Json& b
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   auto written = InTransaction(db, [&]() -> Result<Json> {
-    MPP_ASSIGN_OR_RETURN(const Json current,
-                         QueryAll(db, "SELECT status, resolved_at FROM complaints WHERE id = ?", {id}));
+    MPP_ASSIGN_OR_RETURN(
+        const Json current,
+        QueryAll(db, "SELECT status, resolved_at FROM complaints WHERE id = ?", {id}));
     if (current.empty()) return MakeError(Errc::kNotFound, "no complaint with id '" + id + "'");
     if (current[0]["status"] == "closed") {
       return MakeError(Errc::kIllegalTransition,

@@ -120,7 +120,8 @@ void StampStatusTimes(std::string_view table, const Json& current, Json& changes
     auto done = [](const Json& s) { return s == "resolved" || s == "closed"; };
     if (!done(to)) {
       changes["resolved_at"] = nullptr;
-    } else if (!done(current.value("status", Json())) || current.value("resolved_at", Json()).is_null()) {
+    } else if (!done(current.value("status", Json())) ||
+               current.value("resolved_at", Json()).is_null()) {
       changes["resolved_at"] = now;
     } else {
       changes["resolved_at"] = current["resolved_at"];  // resolved before: keep when

@@ -192,7 +192,8 @@ TEST_F(SyncTlsTest, ASiteRestoredFromItsBackupWithTheDocumentedRecipeLosesNothin
   Ctl({"--data", data, "verify"});
   auto sites = Call(Cert("ministry"), "GET", "/api/v1/sites");
   ASSERT_TRUE(sites.ok());
-  for (const auto& site : Json::parse(sites->body)["sites"]) {
+  const Json summary = Json::parse(sites->body);
+  for (const auto& site : summary["sites"]) {
     if (site["site_code"] == "MPP7301") {
       EXPECT_EQ(site["applications"], 10);
     }
