@@ -38,7 +38,7 @@ struct World {
                                     {.durability = db::Durability::kNormal, .create = false});
     if (!s) std::abort();
     site = std::move(s).value();
-    office_api = std::make_unique<site::OfficeApi>(*site);
+    office_api = std::make_unique<site::OfficeApi>(site->office());
   }
   ~World() { std::filesystem::remove_all(dir); }
 
