@@ -55,6 +55,8 @@ Result<MergePolicy> MergePolicy::ParseRules(std::string_view json) {
     const std::string owner = rule.value("owner", "");
     if (owner != "site" && owner != "centre") return bad("owner must be site or centre");
     t.centre_owned = owner == "centre";
+    t.per_site = !t.centre_owned || rule.value("per_site", false);
+    t.kept_by_centre = rule.value("kept_by_centre", false);
     t.key = rule.value("key", "id");
     t.append_only = rule.value("append_only", false);
     if (auto cw = rule.find("centre_writes"); cw != rule.end()) {

@@ -22,7 +22,11 @@ namespace mpp {
 struct TablePolicy {
   std::string name;
   std::string key = "id";
-  bool centre_owned = false;            // reference data
+  bool centre_owned = false;  // written by the centre only (reference data, conflicts)
+  // Rows carry a site_code and belong to that site: every site-owned table, and the centre's
+  // conflict records (each about one site's row). A replica's digest for a site covers these.
+  bool per_site = false;
+  bool kept_by_centre = false;          // written by the centre's own rules, never edited by hand
   bool append_only = false;             // rows are never updated
   std::set<std::string> centre_writes;  // columns the centre may set on site rows
   std::map<std::string, std::vector<std::string>> groups;  // group → its columns

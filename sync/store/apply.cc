@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "sync/core/hex.h"
 #include "sync/store/change_log.h"
 #include "sync/store/rows.h"
 #include "sync/store/versions.h"
@@ -17,39 +16,6 @@ Json GroupValue(const TablePolicy& t, const std::string& group, const Json& sour
   Json v = Json::object();
   for (const auto& c : cols) v[c] = source.value(c, Json(nullptr));
   return v;
-}
-
-Status RecordConflict(db::Database& db, const Change& c, const std::string& group,
-                      const Version& winner, const Json& winner_value, const Version& loser,
-                      const Json& loser_value, const std::string& now) {
-  const std::string id = Sha256Hex(c.table + "|" + c.row_id + "|" + group + "|" +
-                                   std::to_string(winner.hlc) + "|" + winner.origin)
-                             .substr(0, 32);
-  MPP_ASSIGN_OR_RETURN(
-      auto stmt,
-      db.Cached("INSERT INTO conflicts (id, table_name, row_id, col, winner_value, winner_hlc, "
-                "winner_origin, loser_value, loser_hlc, loser_origin, detected_at, status) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') "
-                "ON CONFLICT (id) DO UPDATE SET loser_value = excluded.loser_value, "
-                "loser_hlc = excluded.loser_hlc, loser_origin = excluded.loser_origin "
-                "WHERE excluded.loser_hlc > conflicts.loser_hlc"));
-  db::StatementRef s(stmt);
-  s->Bind(1, id).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group).Bind(5, winner_value.dump());
-  s->Bind(6, static_cast<int64_t>(winner.hlc)).Bind(7, winner.origin).Bind(8, loser_value.dump());
-  s->Bind(9, static_cast<int64_t>(loser.hlc)).Bind(10, loser.origin).Bind(11, now);
-  return s->Run();
-}
-
-Status ResolveSuperseded(db::Database& db, const Change& c, const std::string& group,
-                         const std::string& now) {
-  MPP_ASSIGN_OR_RETURN(
-      auto stmt,
-      db.Cached(
-          "UPDATE conflicts SET status = 'resolved', resolved_at = ?, resolution = 'superseded by "
-          "a later edit' WHERE table_name = ? AND row_id = ? AND col = ? AND status = 'open'"));
-  db::StatementRef s(stmt);
-  s->Bind(1, now).Bind(2, c.table).Bind(3, c.row_id).Bind(4, group);
-  return s->Run();
 }
 
 Status InsertRemoteRow(db::Database& db, const TablePolicy& t, const Change& c) {
@@ -83,8 +49,8 @@ Status CheckReferences(db::Database& db, const MergePolicy& policy, const Change
 
 }  // namespace
 
-Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
-                   const std::string& now, ApplyStats& stats) {
+Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c, ApplyStats& stats,
+                   MergeNotes* notes) {
   const TablePolicy* t = policy.Find(c.table);
   if (!t) return MakeError(Errc::kForbiddenTable, "table '" + c.table + "' is not replicated");
   for (const auto& [col, value] : c.data.items()) {
@@ -144,6 +110,7 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
       }
     }
   }
+  if (notes) notes->site_code = row.value("site_code", "");
   if (t->append_only && c.op == "update") {
     return MakeError(Errc::kForbiddenTable, c.table + " is append-only");
   }
@@ -168,9 +135,12 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     if (d.concurrent) {
       const Json local_value = GroupValue(*t, g, row), incoming_value = GroupValue(*t, g, c.data);
       const bool in_wins = d.outcome == MergeOutcome::kApply;
-      MPP_RETURN_IF_ERROR(RecordConflict(
-          db, c, g, in_wins ? incoming : local, in_wins ? incoming_value : local_value,
-          in_wins ? local : incoming, in_wins ? local_value : incoming_value, now));
+      if (notes) {
+        notes->conflicts.push_back(
+            {c.table, c.row_id, row.value("site_code", ""), g, in_wins ? incoming : local,
+             in_wins ? incoming_value : local_value, in_wins ? local : incoming,
+             in_wins ? local_value : incoming_value});
+      }
       ++stats.conflicts;
     }
     if (d.outcome == MergeOutcome::kDuplicate) {
@@ -183,7 +153,7 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     // whole) keeps its value here rather than being cleared.
     for (const auto& col : t->ColumnsOf(g)) sets[col] = c.data.value(col, row.value(col, Json()));
     versions.Set(g, incoming);
-    if (!d.concurrent && base) MPP_RETURN_IF_ERROR(ResolveSuperseded(db, c, g, now));
+    if (!d.concurrent && base && notes) notes->superseded_groups.push_back(g);
   }
   if (applied > 0) {
     if (t->columns.count("updated_hlc") &&

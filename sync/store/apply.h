@@ -1,8 +1,11 @@
 // Applying a remote change to this replica: the column-level merge (sync/core/merge.h) made
-// durable in SQLite, with conflicts recorded and the rules of who may write what enforced.
+// durable in SQLite, with the rules of who may write what enforced. What the merge found
+// (concurrent edits, conflicts a change supersedes) is handed back as MergeNotes: only the
+// centre records conflicts (conflicts.h), and its records reach the sites with the pull.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sync/core/change.h"
 #include "sync/core/merge.h"
@@ -14,8 +17,28 @@ struct ApplyStats {
   int applied = 0;      // changes that wrote at least one column
   int duplicates = 0;   // changes this replica already had
   int kept_local = 0;   // changes older than what this replica holds
-  int conflicts = 0;    // concurrent edits recorded
+  int conflicts = 0;    // concurrent edits found
   int quarantined = 0;  // refused one by one and set aside (centre only)
+};
+
+// One concurrent edit of a column group, with the version that won and the one that lost.
+struct ConflictNote {
+  std::string table;
+  std::string row_id;
+  std::string site_code;  // of the row
+  std::string group;
+  Version winner;
+  Json winner_value;
+  Version loser;
+  Json loser_value;
+};
+
+// What applying one change found, for the replica that keeps conflict records.
+struct MergeNotes {
+  std::vector<ConflictNote> conflicts;
+  // Groups the change wrote over the version it had seen: their open conflicts are settled.
+  std::vector<std::string> superseded_groups;
+  std::string site_code;  // of the row the change wrote
 };
 
 // Applies `change` inside the caller's transaction. `change.origin` must be the verified
@@ -27,7 +50,8 @@ struct ApplyStats {
 // Returns kForbiddenTable / kForbiddenRow / kForbiddenColumn for a write that is not allowed,
 // kMissingRow for an update of a row never seen, kInvalidValue for an unknown column or a key
 // that does not match, kStorage when SQLite fails. On error the caller rolls back.
+// `notes`, when given, is filled with what the merge found.
 Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& change,
-                   const std::string& now_utc, ApplyStats& stats);
+                   ApplyStats& stats, MergeNotes* notes = nullptr);
 
 }  // namespace mpp::store

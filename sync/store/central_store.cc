@@ -2,6 +2,7 @@
 #include "sync/store/central_store.h"
 
 #include <algorithm>
+#include <set>
 
 #include "schema/migrations.h"
 #include "sync/core/hlc.h"
@@ -92,8 +93,10 @@ class SqliteCentralStore final : public CentralStore {
       mine.origin = site;  // from the certificate, never from the body
       // Each change in a savepoint: a refused one leaves nothing behind and is set aside.
       MPP_RETURN_IF_ERROR(db_->Exec("SAVEPOINT change"));
-      Status applied = ApplyChange(*db_, policy_, mine, now, out.stats);
+      MergeNotes notes;
+      Status applied = ApplyChange(*db_, policy_, mine, out.stats, &notes);
       if (!applied && !RefusesOneChange(applied.error().code)) return applied.error();
+      if (applied) MPP_RETURN_IF_ERROR(KeepConflictRecords(mine, notes, now));
       if (!applied) {
         MPP_RETURN_IF_ERROR(db_->Exec("ROLLBACK TO change"));
         if (open_quarantine < 0) {
@@ -218,13 +221,20 @@ class SqliteCentralStore final : public CentralStore {
   Result<Json> ResolveConflict(const std::string& id, const Json& body,
                                const std::string& who) override {
     MutexLock lock(mu_);
-    return store::ResolveConflict(
-        *db_, policy_, id, body, FormatUtc(clock_.NowMs()), "resolved by hand by " + who,
-        [&](const Resolution& plan) NO_THREAD_SAFETY_ANALYSIS -> Status {
-          // Runs inside store::ResolveConflict, under the lock taken above.
-          MPP_RETURN_IF_ERROR(UpdateLocked(plan.table, plan.row_id, plan.columns));
-          return {};
-        });
+    db::Transaction tx(*db_);
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(auto plan, PlanResolution(*db_, policy_, id, body));
+    // Marked first, so the edit below (which settles the group's open conflicts as
+    // superseded) leaves this one with the operator's words.
+    MPP_RETURN_IF_ERROR(MarkResolved(*db_, policy_, id, FormatUtc(clock_.NowMs()),
+                                     "resolved by hand by " + who, hlc_));
+    MPP_RETURN_IF_ERROR(UpdateLocked(plan.table, plan.row_id, plan.columns));
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    return Json{{"id", id},
+                {"status", "resolved"},
+                {"table", plan.table},
+                {"row_id", plan.row_id},
+                {"columns", plan.columns}};
   }
 
   Result<Json> UpdateRow(const std::string& table, const std::string& id,
@@ -408,6 +418,21 @@ class SqliteCentralStore final : public CentralStore {
            s->ColumnText(4) == c.data.dump();
   }
 
+  // What the merge of one pushed change found, kept as the conflict records every replica
+  // then holds: concurrent edits recorded, and the open conflicts of a group the site wrote
+  // over what it had seen settled.
+  Status KeepConflictRecords(const Change& c, const MergeNotes& notes, const std::string& now)
+      REQUIRES(mu_) {
+    for (const ConflictNote& n : notes.conflicts) {
+      MPP_RETURN_IF_ERROR(RecordConflict(*db_, policy_, n, now, hlc_));
+    }
+    for (const std::string& g : notes.superseded_groups) {
+      MPP_RETURN_IF_ERROR(SettleConflicts(*db_, policy_, c.table, c.row_id, g, now,
+                                          "superseded by a later edit of " + c.origin, hlc_));
+    }
+    return {};
+  }
+
   Status LogSiteChange(const std::string& site, const Change& c) REQUIRES(mu_) {
     MPP_ASSIGN_OR_RETURN(
         db::Statement * stmt,
@@ -436,6 +461,12 @@ class SqliteCentralStore final : public CentralStore {
       REQUIRES(mu_) {
     const TablePolicy* t = policy_.Find(table);
     if (!t) return MakeError(Errc::kNotFound, "no replicated table '" + table + "'");
+    if (t->kept_by_centre) {
+      return MakeError(Errc::kForbiddenTable,
+                       "'" + table +
+                           "' is kept by the centre itself; resolve a "
+                           "conflict with POST /api/v1/conflicts/ID/resolve");
+    }
     if (!columns.is_object() || columns.empty()) {
       return MakeError(Errc::kMissingField, "send an object of the columns to set");
     }
@@ -465,6 +496,14 @@ class SqliteCentralStore final : public CentralStore {
     const HlcStamp stamp = hlc_.Now();
     MPP_RETURN_IF_ERROR(
         UpdateWithChange(*db_, policy_, table, id, cols, {stamp, kCentreOrigin, audience}));
+    if (!t->centre_owned) {  // an edit made over what the centre holds settles its conflicts
+      std::set<std::string> groups;
+      for (const auto& [col, _] : cols.items()) groups.insert(t->GroupOf(col));
+      for (const std::string& g : groups) {
+        MPP_RETURN_IF_ERROR(SettleConflicts(*db_, policy_, table, id, g, FormatUtc(clock_.NowMs()),
+                                            "superseded by a later edit of the centre", hlc_));
+      }
+    }
     return Json{{"table", table}, {"id", id}, {"columns", columns}, {"hlc", std::to_string(stamp)}};
   }
 

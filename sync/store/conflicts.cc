@@ -1,5 +1,7 @@
 #include "sync/store/conflicts.h"
 
+#include "sync/core/hex.h"
+#include "sync/store/change_log.h"
 #include "sync/store/rows.h"
 
 namespace mpp::store {
@@ -12,8 +14,8 @@ Result<Json> ListConflicts(db::Database& db, const std::optional<std::string>& s
       auto stmt,
       db.Cached(
           "SELECT id, table_name, row_id, col, winner_value, winner_hlc, winner_origin, "
-          "loser_value, "
-          "loser_hlc, loser_origin, status, detected_at, resolved_at, resolution FROM conflicts "
+          "loser_value, loser_hlc, loser_origin, status, detected_at, resolved_at, resolution, "
+          "site_code FROM conflicts "
           "WHERE ?1 IS NULL OR status = ?1 ORDER BY detected_at DESC, id LIMIT 1000"));
   db::StatementRef s(stmt);
   s->Bind(1, status);
@@ -30,6 +32,7 @@ Result<Json> ListConflicts(db::Database& db, const std::optional<std::string>& s
           {"value", value}, {"hlc", std::to_string(s->ColumnInt(h))}, {"origin", s->ColumnText(o)}};
     };
     items.push_back({{"id", s->ColumnText(0)},
+                     {"site_code", s->ColumnText(14)},
                      {"table", s->ColumnText(1)},
                      {"row_id", s->ColumnText(2)},
                      {"column", s->ColumnText(3)},
@@ -51,8 +54,8 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
   }
   MPP_ASSIGN_OR_RETURN(
       auto stmt,
-      db.Cached("SELECT table_name, row_id, col, winner_value, loser_value, status FROM conflicts "
-                "WHERE id = ?"));
+      db.Cached("SELECT table_name, row_id, col, winner_value, loser_value, status, winner_hlc "
+                "FROM conflicts WHERE id = ?"));
   db::StatementRef s(stmt);
   s->Bind(1, id);
   MPP_ASSIGN_OR_RETURN(auto r, s->Step());
@@ -60,7 +63,8 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
   if (s->ColumnText(5) != "open") {
     return MakeError(Errc::kIllegalTransition, "conflict " + id + " is already resolved");
   }
-  Resolution res{s->ColumnText(0), s->ColumnText(1), s->ColumnText(2), Json::object()};
+  Resolution res{s->ColumnText(0), s->ColumnText(1), s->ColumnText(2),
+                 static_cast<HlcStamp>(s->ColumnInt(6)), Json::object()};
   MPP_ASSIGN_OR_RETURN(const Json winner,
                        ParseStoredJson(s->ColumnText(3), "conflicts.winner_value"));
   MPP_ASSIGN_OR_RETURN(const Json loser,
@@ -98,29 +102,85 @@ Result<Resolution> PlanResolution(db::Database& db, const MergePolicy& policy,
   return res;
 }
 
-Status MarkResolved(db::Database& db, const std::string& id, const std::string& now,
-                    const std::string& how) {
-  MPP_ASSIGN_OR_RETURN(auto stmt, db.Cached("UPDATE conflicts SET status = 'resolved', resolved_at "
-                                            "= ?, resolution = ? WHERE id = ?"));
-  db::StatementRef s(stmt);
-  s->Bind(1, now).Bind(2, how).Bind(3, id);
-  return s->Run();
+namespace {
+
+const std::string kTable = "conflicts";
+
+ChangeStamp CentreStamp(Hlc& hlc, const std::string& site) {
+  return {hlc.Now(), kCentreOrigin, site};
 }
 
-Result<Json> ResolveConflict(db::Database& db, const MergePolicy& policy, const std::string& id,
-                             const Json& body, const std::string& now, const std::string& how,
-                             const std::function<Status(const Resolution&)>& write) {
-  db::Transaction tx(db);
-  MPP_RETURN_IF_ERROR(tx.status());
-  MPP_ASSIGN_OR_RETURN(auto plan, PlanResolution(db, policy, id, body));
-  MPP_RETURN_IF_ERROR(write(plan));
-  MPP_RETURN_IF_ERROR(MarkResolved(db, id, now, how));
-  MPP_RETURN_IF_ERROR(tx.Commit());
-  return Json{{"id", id},
-              {"status", "resolved"},
-              {"table", plan.table},
-              {"row_id", plan.row_id},
-              {"columns", plan.columns}};
+Result<std::optional<std::string>> SiteOf(db::Database& db, const std::string& id) {
+  return db.QueryText("SELECT site_code FROM conflicts WHERE id = ?", {id});
+}
+
+Status Close(db::Database& db, const MergePolicy& policy, const std::string& id,
+             const std::string& site, const std::string& now, const std::string& resolution,
+             Hlc& hlc) {
+  return UpdateWithChange(
+      db, policy, kTable, id,
+      {{"status", "resolved"}, {"resolved_at", now}, {"resolution", resolution}},
+      CentreStamp(hlc, site));
+}
+
+}  // namespace
+
+Status RecordConflict(db::Database& db, const MergePolicy& policy, const ConflictNote& n,
+                      const std::string& now, Hlc& hlc) {
+  const std::string id = Sha256Hex(n.table + "|" + n.row_id + "|" + n.group + "|" +
+                                   std::to_string(n.winner.hlc) + "|" + n.winner.origin)
+                             .substr(0, 32);
+  MPP_ASSIGN_OR_RETURN(
+      auto known,
+      db.QueryInt("SELECT COALESCE(MAX(loser_hlc), -1) FROM conflicts WHERE id = ?", {id}));
+  const auto loser_hlc = static_cast<int64_t>(n.loser.hlc);
+  if (known >= 0) {
+    if (loser_hlc <= known) return {};  // seen already
+    return UpdateWithChange(db, policy, kTable, id,
+                            {{"loser_value", n.loser_value.dump()},
+                             {"loser_hlc", loser_hlc},
+                             {"loser_origin", n.loser.origin}},
+                            CentreStamp(hlc, n.site_code));
+  }
+  return InsertWithChange(db, policy, kTable,
+                          {{"id", id},
+                           {"site_code", n.site_code},
+                           {"table_name", n.table},
+                           {"row_id", n.row_id},
+                           {"col", n.group},
+                           {"winner_value", n.winner_value.dump()},
+                           {"winner_hlc", static_cast<int64_t>(n.winner.hlc)},
+                           {"winner_origin", n.winner.origin},
+                           {"loser_value", n.loser_value.dump()},
+                           {"loser_hlc", loser_hlc},
+                           {"loser_origin", n.loser.origin},
+                           {"detected_at", now},
+                           {"status", "open"},
+                           {"resolved_at", nullptr},
+                           {"resolution", nullptr}},
+                          CentreStamp(hlc, n.site_code));
+}
+
+Status SettleConflicts(db::Database& db, const MergePolicy& policy, const std::string& table,
+                       const std::string& row_id, const std::string& group, const std::string& now,
+                       const std::string& resolution, Hlc& hlc) {
+  MPP_ASSIGN_OR_RETURN(
+      const Json open,
+      QueryAll(db,
+               "SELECT id, site_code FROM conflicts WHERE table_name = ? AND row_id = ? AND "
+               "col = ? AND status = 'open'",
+               {table, row_id, group}));
+  for (const Json& c : open) {
+    MPP_RETURN_IF_ERROR(Close(db, policy, c["id"], c["site_code"], now, resolution, hlc));
+  }
+  return {};
+}
+
+Status MarkResolved(db::Database& db, const MergePolicy& policy, const std::string& id,
+                    const std::string& now, const std::string& resolution, Hlc& hlc) {
+  MPP_ASSIGN_OR_RETURN(auto site, SiteOf(db, id));
+  if (!site) return MakeError(Errc::kNotFound, "no conflict with id '" + id + "'");
+  return Close(db, policy, id, *site, now, resolution, hlc);
 }
 
 }  // namespace mpp::store

@@ -32,9 +32,9 @@ Result<Json> ComputeDigest(db::Database& db, const MergePolicy& policy, const st
   Json out = Json::object();
   for (const auto& [name, t] : policy.tables()) {
     std::string sql = "SELECT * FROM " + name;
-    if (!t.centre_owned) sql += " WHERE site_code = ?";
+    if (t.per_site) sql += " WHERE site_code = ?";
     MPP_ASSIGN_OR_RETURN(auto stmt, db.Prepare(sql));
-    if (!t.centre_owned) stmt->Bind(1, site);
+    if (t.per_site) stmt->Bind(1, site);
     Acc total;
     std::array<Acc, kDigestBuckets> buckets;
     for (;;) {

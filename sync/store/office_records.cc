@@ -12,6 +12,7 @@
 #include "sync/store/fields.h"
 #include "sync/store/record_rules.h"
 #include "sync/store/rows.h"
+#include "sync/store/versions.h"
 
 namespace mpp::store {
 namespace {
@@ -451,13 +452,27 @@ Result<Json> OfficeRecords::ListConflicts(const std::optional<std::string>& stat
 Result<Json> OfficeRecords::ResolveConflict(const std::string& id, const Json& body) {
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  return store::ResolveConflict(db, s_.policy, id, body, s_.NowUtc(),
-                                "resolved by hand at " + s_.site_code,
-                                [&](const Resolution& plan) -> Status {
-                                  const HlcStamp t = s_.hlc.Now();
-                                  return UpdateWithChange(db, s_.policy, plan.table, plan.row_id,
-                                                          plan.columns, {t, s_.site_code});
-                                });
+  db::Transaction tx(db);
+  MPP_RETURN_IF_ERROR(tx.status());
+  MPP_ASSIGN_OR_RETURN(auto plan, PlanResolution(db, s_.policy, id, body));
+  // The record is the centre's: it settles it when this edit reaches it. Until then the
+  // group's version here is this edit, no longer the winner: a second resolution is refused.
+  const TablePolicy* t = s_.policy.Find(plan.table);
+  MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, plan.row_id));
+  MPP_ASSIGN_OR_RETURN(const RowVersions versions, LoadVersions(db, plan.table, plan.row_id));
+  if (versions.Get(plan.group, t->RankOf(plan.group, row)).hlc != plan.winner_hlc) {
+    return MakeError(Errc::kIllegalTransition,
+                     "conflict " + id + " was settled here by a later edit of " + plan.table + " " +
+                         plan.row_id + "; the next sync closes it at the centre");
+  }
+  MPP_RETURN_IF_ERROR(UpdateWithChange(db, s_.policy, plan.table, plan.row_id, plan.columns,
+                                       {s_.hlc.Now(), s_.site_code}));
+  MPP_RETURN_IF_ERROR(tx.Commit());
+  return Json{{"id", id},
+              {"status", "pending_sync"},
+              {"table", plan.table},
+              {"row_id", plan.row_id},
+              {"columns", plan.columns}};
 }
 
 }  // namespace mpp::store

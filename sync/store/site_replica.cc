@@ -79,13 +79,12 @@ class SqliteSiteReplica final : public SiteReplica {
     db::Transaction tx(s_.db());
     MPP_RETURN_IF_ERROR(tx.status());
     ApplyStats stats;
-    const std::string now = s_.NowUtc();
     HlcStamp seen = 0;
     for (const Change& c : changes) {
       if (c.origin != kCentreOrigin) {
         return MakeError(Errc::kForbiddenRow, "a pulled change must come from the centre");
       }
-      MPP_RETURN_IF_ERROR(ApplyChange(s_.db(), s_.policy, c, now, stats));
+      MPP_RETURN_IF_ERROR(ApplyChange(s_.db(), s_.policy, c, stats));
       // Our later stamps order after what we have seen, even when our own clock is still off
       // (the centre's clock is the reference, so no drift bound here), and after a restart.
       s_.hlc.Observe(c.hlc);
@@ -238,7 +237,6 @@ class SqliteSiteReplica final : public SiteReplica {
     for (const Change& mine : moved) {
       MPP_RETURN_IF_ERROR(RunSql(db, "DELETE FROM change_log WHERE seq = ?", mine.seq));
     }
-    const std::string now = s_.NowUtc();
     ApplyStats stats;
     HlcStamp seen = 0;
     for (const Change& c : own) {
@@ -248,7 +246,7 @@ class SqliteSiteReplica final : public SiteReplica {
       // One the rules here refuse is logged (the centre holds it under that seq) but not
       // applied, and counted: the rest of the recovery goes on.
       MPP_RETURN_IF_ERROR(db.Exec("SAVEPOINT adopt"));
-      Status applied = ApplyChange(db, s_.policy, adopted, now, stats);
+      Status applied = ApplyChange(db, s_.policy, adopted, stats);
       if (!applied &&
           (applied.error().code == Errc::kStorage || applied.error().code == Errc::kInternal)) {
         return applied.error();

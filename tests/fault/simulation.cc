@@ -77,6 +77,7 @@ struct Site {
   bool partitioned = false;
   bool crash_pending = false;                          // dies as soon as its current sync returns
   std::vector<std::string> applications;               // acknowledged application ids
+  std::vector<std::string> complaints;                 // acknowledged complaint ids
   std::map<std::string, std::set<std::string>> acked;  // table → acknowledged ids
   // Every id a save of this site's clerks ever put in its tables, acknowledged or not (a save
   // can commit and crash before answering): what the centre may hold of this site.
@@ -308,9 +309,9 @@ class World {
   void Step() {
     const uint64_t roll = Pick(100);
     Site& s = sites_[Pick(sites_.size())];
-    if (roll < 45) {
+    if (roll < 42) {
       ClerkWrite(s);
-    } else if (roll < 70) {
+    } else if (roll < 66) {
       Sync(s, /*faults=*/true);
     } else if (roll < 75) {
       CentreDecision();
@@ -416,11 +417,12 @@ class World {
     Result<Json> r = Json();
     const uint64_t kind = Pick(100);
     std::string app = s.applications.empty() ? "" : s.applications[Pick(s.applications.size())];
-    if (kind < 40 || app.empty()) {
+    std::string complaint = s.complaints.empty() ? "" : s.complaints[Pick(s.complaints.size())];
+    if (kind < 35 || app.empty()) {
       table = "applications";
       const char* services[] = {"DKC-KTP", "DKC-KK", "SAM-PKB", "POL-SKCK"};
       r = s.store->office().CreateApplication({{"service_code", services[Pick(4)]}});
-    } else if (kind < 65) {
+    } else if (kind < 58) {
       table = "application_events";
       auto got = s.store->office().GetApplication(app);
       if (!got) {
@@ -433,20 +435,44 @@ class World {
                                               : "cancelled";
         r = s.store->office().ChangeStatus(app, {{"to", to}});
       }
-    } else if (kind < 85) {
+    } else if (kind < 76) {
       table = "payments";
       r = s.store->office().RecordPayment(
           {{"application_id", app},
            {"amount_idr", 5000 + static_cast<int64_t>(Pick(100)) * 1000},
            {"method", Chance(0.5) ? "cash" : "qris"}});
-    } else if (kind < 93) {
+    } else if (kind < 84) {
       table = "surveys";
       Json survey = {{"service_code", "DKC-KTP"}, {"application_id", app}};
       for (int u = 1; u <= 9; ++u) survey["u" + std::to_string(u)] = 1 + Pick(4);
       r = s.store->office().RecordSurvey(survey);
-    } else {
+    } else if (kind < 88) {
       table = "queue_tickets";
       r = s.store->office().IssueTicket({{"service_code", "DKC-KTP"}});
+    } else if (kind < 92 || complaint.empty()) {
+      table = "complaints";
+      r = s.store->office().CreateComplaint({{"channel", Chance(0.5) ? "counter" : "whatsapp"},
+                                             {"category", "service_time"},
+                                             {"description", "Antrean lama"}});
+    } else if (kind < 97) {
+      // A complaint through its life: open -> in_progress -> resolved -> closed, answered.
+      table = "complaints";
+      const char* to[] = {"in_progress", "resolved", "closed"};
+      Json body = {{"response", "ditangani " + std::to_string(Pick(1000))}};
+      if (Chance(0.6)) body["status"] = to[Pick(3)];
+      r = s.store->office().UpdateComplaint(complaint, body);
+    } else {
+      // A supervisor resolves a conflict the centre recorded (it may be settled already).
+      table = "";
+      auto open = s.store->office().ListConflicts(std::string("open"));
+      if (open.ok() && !(*open)["items"].empty()) {
+        const Json& c = (*open)["items"][Pick((*open)["items"].size())];
+        r = s.store->office().ResolveConflict(c["id"],
+                                              {{"keep", Chance(0.5) ? "winner" : "loser"}});
+        Event(s.code + " resolves conflict " + c["id"].get<std::string>() + ": " +
+              (r.ok() ? "ok" : Code(r.error())));
+      }
+      r = Json();  // not a save of a record of its own
     }
     if (vfs.failures() > failures) ++result_.io_errors;
     if (vfs.crashed()) {
@@ -454,7 +480,8 @@ class World {
       RestartSite(s);
     }
     vfs.Heal();
-    for (const std::string& t : {table, std::string("application_events")}) {
+    for (const std::string& t :
+         {table.empty() ? "applications" : table, std::string("application_events")}) {
       auto& ids = s.made[t];
       const auto now = Ids(s.store->database_for_testing(), t, s.code);
       ids.insert(now.begin(), now.end());
@@ -463,6 +490,7 @@ class World {
       // The clerk saw "saved": from here on it must reach the centre exactly once.
       const std::string id = (*r)["id"];
       const std::string row = table == "application_events" ? LastEventId(s) : id;
+      if (table == "complaints" && !s.acked[table].count(id)) s.complaints.push_back(id);
       if (!row.empty()) s.acked[table].insert(row);
       if (table == "applications") s.applications.push_back(id);
       ++result_.acked_writes;
@@ -514,16 +542,34 @@ class World {
     if (s.applications.empty()) return;
     const std::string& app = s.applications[Pick(s.applications.size())];
     Json cols;
-    const uint64_t kind = Pick(10);
-    if (kind < 6) {
+    std::string table = "applications", row = app;
+    const uint64_t kind = Pick(14);
+    if (kind < 3) {
       cols = {{"notes", "keputusan pusat " + std::to_string(Pick(1000))}};
-    } else if (kind < 8) {
+    } else if (kind < 5) {
       cols = {{"fee_idr", 1000 * static_cast<int64_t>(Pick(100))}};
+    } else if (kind < 8) {
+      const char* to[] = {"in_process", "completed", "rejected"};
+      cols = {{"status", to[Pick(3)]}};
+    } else if (kind < 12 && !s.complaints.empty()) {
+      table = "complaints";
+      row = s.complaints[Pick(s.complaints.size())];
+      cols = {{"response", "jawaban pusat " + std::to_string(Pick(1000))}};
+      if (Chance(0.3)) cols["status"] = Chance(0.5) ? "resolved" : "in_progress";
     } else {
-      cols = {{"status", "completed"}};
+      // An operator resolves a recorded conflict (keeping the loser may be refused: a status
+      // never falls back).
+      auto open = central_->ListConflicts(std::string("open"));
+      if (!open.ok() || (*open)["items"].empty()) return;
+      const Json& c = (*open)["items"][Pick((*open)["items"].size())];
+      auto r = central_->ResolveConflict(c["id"], {{"keep", Chance(0.5) ? "winner" : "loser"}},
+                                         "mpp:role:operator");
+      Event("centre resolves conflict " + c["id"].get<std::string>() + ": " +
+            (r.ok() ? "ok" : Code(r.error())));
+      return;
     }
-    auto r = central_->UpdateRow("applications", app, cols);
-    Event("centre sets " + cols.begin().key() + " of " + app + ": " +
+    auto r = central_->UpdateRow(table, row, cols);
+    Event("centre sets " + cols.begin().key() + " of " + row + ": " +
           (r.ok() ? "ok" : Code(r.error())));
   }
 
@@ -616,6 +662,19 @@ class World {
         Violation(s.code + ": last change " + std::to_string(last.ok() ? *last : -1) +
                   ", acknowledged here " + std::to_string(mine.ok() ? *mine : -1) +
                   ", stored at the centre " + std::to_string(theirs.ok() ? *theirs : -1));
+      }
+      // Both ends hold the same conflict records, under the same ids, in the same state.
+      auto all = central_->ListConflicts(std::nullopt);
+      auto here_conflicts = s.store->office().ListConflicts(std::nullopt);
+      if (all.ok() && here_conflicts.ok()) {
+        Json centre_list = Json::array();
+        for (const Json& c : (*all)["items"]) {
+          if (c["site_code"] == s.code) centre_list.push_back(c);
+        }
+        result_.conflict_records += static_cast<int64_t>(centre_list.size());
+        if (centre_list != (*here_conflicts)["items"]) {
+          Violation(s.code + " lists other conflicts than the centre holds for it");
+        }
       }
       auto v = s.replicator->Verify();
       if (!v.ok()) {

@@ -47,8 +47,8 @@ struct SimResult {
   int sites = 0;
   int64_t acked_writes = 0, syncs = 0, failed_syncs = 0, messages = 0, dropped = 0, duplicated = 0,
           late = 0, site_crashes = 0, centre_crashes = 0, io_errors = 0, partitions = 0,
-          clock_jumps = 0, restamped = 0, conflicts = 0, backups = 0, restores = 0, empty_disks = 0,
-          recovered = 0, renumbered = 0, quarantined = 0;
+          clock_jumps = 0, restamped = 0, conflicts = 0, conflict_records = 0, backups = 0,
+          restores = 0, empty_disks = 0, recovered = 0, renumbered = 0, quarantined = 0;
 };
 
 SimResult RunSimulation(const SimOptions& options);

@@ -54,6 +54,7 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
     sum.clock_jumps += r.clock_jumps;
     sum.restamped += r.restamped;
     sum.conflicts += r.conflicts;
+    sum.conflict_records += r.conflict_records;
     sum.backups += r.backups;
     sum.restores += r.restores;
     sum.empty_disks += r.empty_disks;
@@ -68,7 +69,8 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
       "simulation shard %d: %lld seeds, %d site replicas, %lld acknowledged writes, %lld syncs "
       "(%lld failed), %lld messages: %lld dropped, %lld duplicated, %lld late; %lld site "
       "crashes, %lld centre crashes, %lld I/O errors, %lld partitions, %lld clock jumps, %lld "
-      "restamped, %lld conflicts; %lld backups, %lld disks restored from them, %lld disks "
+      "restamped, %lld conflicts (%lld records, the same at both ends); %lld backups, %lld disks "
+      "restored from them, %lld disks "
       "replaced by empty ones, %lld changes recovered from the centre, %lld renumbered; %lld "
       "seeds with violations\n",
       GetParam(), static_cast<long long>(runs), sum.sites, static_cast<long long>(sum.acked_writes),
@@ -78,10 +80,10 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
       static_cast<long long>(sum.site_crashes), static_cast<long long>(sum.centre_crashes),
       static_cast<long long>(sum.io_errors), static_cast<long long>(sum.partitions),
       static_cast<long long>(sum.clock_jumps), static_cast<long long>(sum.restamped),
-      static_cast<long long>(sum.conflicts), static_cast<long long>(sum.backups),
-      static_cast<long long>(sum.restores), static_cast<long long>(sum.empty_disks),
-      static_cast<long long>(sum.recovered), static_cast<long long>(sum.renumbered),
-      static_cast<long long>(failing));
+      static_cast<long long>(sum.conflicts), static_cast<long long>(sum.conflict_records),
+      static_cast<long long>(sum.backups), static_cast<long long>(sum.restores),
+      static_cast<long long>(sum.empty_disks), static_cast<long long>(sum.recovered),
+      static_cast<long long>(sum.renumbered), static_cast<long long>(failing));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationShard, ::testing::Range(0, kShards));

@@ -375,6 +375,171 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
   EXPECT_EQ((*open)["items"].size(), 0u) << open->dump();
 }
 
+// Issue 10, finding 3: each end kept conflict records of its own, so (a) a later site edit
+// settled the centre's record but left the site's open, (b) a later central edit left the
+// centre's open for good, and (c) the two ends could name one conflict with different ids and
+// winners (resolving the site's id at the centre was 404). The centre now keeps the records
+// and the site pulls them: one id, one state, settled wherever the group is edited over it.
+TEST_F(SyncTest, ConflictRecordsAreTheCentresAndEveryEditSettlesThemAtBothEnds) {
+  TestSite& a = AddSite("MPP7301");
+  auto& office = a.store->office();
+  auto lists = [&](const std::optional<std::string>& status) {
+    Json site = (*office.ListConflicts(status))["items"];
+    Json centre = (*central_->ListConflicts(status))["items"];
+    EXPECT_EQ(site, centre) << "both ends hold the same records";
+    return centre;
+  };
+  const std::string id = NewApp(a, "POL-SKCK")["id"];
+  ASSERT_TRUE(office.ChangeStatus(id, {{"to", "verified"}}).ok());
+  Sync(a);
+  a.clock->Advance(1000);
+  ASSERT_TRUE(office.ChangeStatus(id, {{"to", "in_process"}}).ok());
+  ASSERT_TRUE(office.ChangeStatus(id, {{"to", "completed"}}).ok());
+  central_clock_.Advance(5000);
+  ASSERT_TRUE(Decide("applications", id, {{"status", "rejected"}}).ok());
+  Sync(a);
+  Json open = lists("open");
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["site_code"], "MPP7301");
+  EXPECT_EQ(open[0]["winner"]["value"]["status"], "rejected");
+  EXPECT_EQ(open[0]["loser"]["value"]["status"], "completed");
+  ExpectInSync(a);
+
+  // (a) Resolved at the site: an edit over the winner, which the centre settles on arrival.
+  auto r = office.ResolveConflict(open[0]["id"], {{"keep", "winner"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)["status"], "pending_sync");
+  auto again = office.ResolveConflict(open[0]["id"], {{"keep", "winner"}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::kIllegalTransition);
+  Sync(a);
+  EXPECT_TRUE(lists("open").empty());
+  Json settled = lists("resolved");
+  ASSERT_EQ(settled.size(), 1u);
+  EXPECT_EQ(settled[0]["resolution"], "superseded by a later edit of MPP7301");
+  ExpectInSync(a);
+
+  // (b) A complaint answered at both ends at once; then the centre answers again over it.
+  auto complaint = office.CreateComplaint(
+      {{"channel", "counter"}, {"category", "service_time"}, {"description", "Antre lama"}});
+  ASSERT_TRUE(complaint.ok());
+  const std::string cid = (*complaint)["id"];
+  Sync(a);
+  a.clock->Advance(1000);
+  ASSERT_TRUE(office.UpdateComplaint(cid, {{"response", "Dari loket"}}).ok());
+  central_clock_.Advance(5000);
+  ASSERT_TRUE(Decide("complaints", cid, {{"response", "Dari pusat"}}).ok());
+  Sync(a);
+  open = lists("open");
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["table"], "complaints");
+  central_clock_.Advance(1000);
+  ASSERT_TRUE(Decide("complaints", cid, {{"response", "Jawaban akhir pusat"}}).ok());
+  EXPECT_EQ((*central_->ListConflicts(std::string("open")))["items"].size(), 0u);
+  Sync(a);
+  EXPECT_TRUE(lists("open").empty());
+  ExpectInSync(a);
+
+  // (c) The id the site lists is the one the centre resolves.
+  a.clock->Advance(1000);
+  ASSERT_TRUE(office.UpdateComplaint(cid, {{"response", "Loket lagi"}}).ok());
+  central_clock_.Advance(5000);
+  ASSERT_TRUE(Decide("complaints", cid, {{"response", "Pusat lagi"}}).ok());
+  Sync(a);
+  open = lists("open");
+  ASSERT_EQ(open.size(), 1u);
+  auto res = central_->ResolveConflict(open[0]["id"], {{"keep", "loser"}}, "mpp:role:operator");
+  ASSERT_TRUE(res.ok()) << res.error().message;
+  Sync(a);
+  EXPECT_TRUE(lists("open").empty());
+  EXPECT_EQ(lists("resolved")[0]["resolution"], "resolved by hand by mpp:role:operator");
+  ExpectInSync(a);
+}
+
+// Issue 10, finding 3: a property over random orders of delivery. Sites and the centre edit the
+// same applications and complaints while syncs run in random order and random conflicts are
+// resolved at either end; at the end every site's records equal the centre's for that site.
+TEST_F(SyncTest, BothEndsListTheSameConflictsInEveryOrderOfDelivery) {
+  const char* codes[] = {"MPP7301", "MPP7302", "MPP7310"};
+  const int n = 3;
+  int recorded = 0, resolved_at_site = 0, resolved_at_centre = 0;  // recorded: seen by pulls
+  for (int i = 0; i < n; ++i) AddSite(codes[i]);
+  std::mt19937_64 rng(20261202);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::vector<std::pair<std::string, std::string>> apps, complaints;  // (site, id)
+  const char* app_next[] = {"verified", "in_process", "completed", "rejected", "cancelled"};
+  const char* complaint_next[] = {"in_progress", "resolved", "closed"};
+  for (int step = 0; step < 1500; ++step) {
+    TestSite& s = sites_[codes[pick(0, n - 1)]];
+    s.clock->Advance(pick(1, 2000));
+    central_clock_.Advance(pick(1, 2000));
+    const int what = pick(0, 19);
+    auto any = [&](auto& list) -> const std::pair<std::string, std::string>& {
+      const int newest = static_cast<int>(list.size()) - 1;  // of the newest few: many edits
+      return list[static_cast<size_t>(pick(std::max(0, newest - 5), newest))];
+    };
+    if (what < 2 || apps.empty()) {
+      apps.emplace_back(s.code, NewApp(s)["id"]);
+      auto c = s.store->office().CreateComplaint(
+          {{"channel", "counter"}, {"category", "service_time"}, {"description", "Antre"}});
+      ASSERT_TRUE(c.ok());
+      complaints.emplace_back(s.code, (*c)["id"]);
+    } else if (what < 6) {
+      const auto& [site, id] = any(apps);
+      (void)sites_[site].store->office().ChangeStatus(id, {{"to", app_next[pick(0, 4)]}});
+    } else if (what < 9) {
+      const auto& [site, id] = any(complaints);
+      Json body = {{"response", "loket " + std::to_string(step)}};
+      if (pick(0, 1)) body["status"] = complaint_next[pick(0, 2)];
+      (void)sites_[site].store->office().UpdateComplaint(id, body);
+    } else if (what < 12) {
+      const auto& [site, id] = any(apps);
+      Json cols = {{"notes", "pusat " + std::to_string(step)}};
+      if (pick(0, 2) == 0) cols = {{"status", app_next[pick(2, 4)]}};
+      (void)Decide("applications", id, cols);
+    } else if (what < 14) {
+      const auto& [site, id] = any(complaints);
+      (void)Decide("complaints", id, {{"response", "pusat " + std::to_string(step)}});
+    } else if (what < 15) {
+      // Resolve an open conflict at one end or the other (either may refuse: settled already).
+      auto open = central_->ListConflicts(std::string("open"));
+      ASSERT_TRUE(open.ok());
+      if ((*open)["items"].empty()) continue;
+      const Json& c = (*open)["items"][0];
+      const Json body = {{"keep", pick(0, 1) ? "winner" : "loser"}};
+      if (pick(0, 1)) {
+        resolved_at_site +=
+            sites_[c["site_code"]].store->office().ResolveConflict(c["id"], body).ok();
+      } else {
+        resolved_at_centre += central_->ResolveConflict(c["id"], body, "mpp:role:operator").ok();
+      }
+    } else {
+      auto r = s.replicator->SyncOnce();
+      if (r.ok()) recorded += static_cast<int>(r->conflicts);
+    }
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < n; ++i) Sync(sites_[codes[i]]);
+  }
+  const Json all = (*central_->ListConflicts(std::nullopt))["items"];
+  for (int i = 0; i < n; ++i) {
+    TestSite& s = sites_[codes[i]];
+    Json theirs = Json::array();
+    for (const Json& c : all) {
+      if (c["site_code"] == s.code) theirs.push_back(c);
+    }
+    EXPECT_EQ((*s.store->office().ListConflicts(std::nullopt))["items"], theirs) << s.code;
+    ExpectInSync(s);
+  }
+  int open = 0;
+  for (const Json& c : all) open += c["status"] == "open";
+  std::printf("conflict property: %zu records (%d open), %d resolved at a site, %d at the centre\n",
+              all.size(), open, resolved_at_site, resolved_at_centre);
+  EXPECT_GE(all.size(), 30u) << "the run must make conflicts to prove anything";
+  EXPECT_GE(resolved_at_site, 1);
+  EXPECT_GE(resolved_at_centre, 1);
+}
+
 // Issue 10, finding 2: a complaint moved to resolved and then to closed lost resolved_at at
 // the centre (the change carried status alone, and the merge cleared the rest of the group);
 // so did a resolved complaint saved as resolved again, and the centre never stamped
