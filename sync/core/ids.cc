@@ -48,6 +48,29 @@ std::string NewUuidV7(Clock& clock, Random& random) {
   return Format(b);
 }
 
+std::string SiteIdTag(std::string_view site_code) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(site_code.data(), site_code.size(), md, &n, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag;
+  for (int i = 0; i < 4; ++i) {
+    tag.push_back(kHex[md[i] >> 4]);
+    tag.push_back(kHex[md[i] & 0x0F]);
+  }
+  return tag;
+}
+
+std::string NewSiteUuid(Clock& clock, Random& random, std::string_view tag) {
+  std::string id = NewUuidV7(clock, random);
+  id.replace(id.size() - tag.size(), tag.size(), tag);
+  return id;
+}
+
+bool HasSiteTag(std::string_view id, std::string_view tag) {
+  return id.size() == 36 && id.ends_with(tag);
+}
+
 bool IsUuid(std::string_view s) {
   if (s.size() != 36) return false;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -17,6 +17,14 @@ std::string NewUuidV7(Clock& clock, Random& random);
 // anew names them as it did before.
 std::string NameBasedUuid(std::string_view name);
 
+// Every id a site mints ends in its tag: the first 8 hex digits of SHA-256 of its code. So an
+// id another site minted cannot be saved here (the office refuses a client-minted id without
+// this site's tag), and two sites never name two rows alike (a reused id wedged a site).
+std::string SiteIdTag(std::string_view site_code);
+// A UUIDv7 whose last 8 hex digits are `tag` (42 random bits remain per millisecond).
+std::string NewSiteUuid(Clock& clock, Random& random, std::string_view tag);
+bool HasSiteTag(std::string_view id, std::string_view tag);
+
 // True for the canonical lowercase 8-4-4-4-12 form (any version).
 bool IsUuid(std::string_view s);
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "sync/core/hex.h"
+#include "sync/core/ids.h"
 #include "sync/core/nik.h"
 #include "sync/core/time_util.h"
 #include "sync/db/migrate.h"
@@ -41,6 +42,19 @@ Result<bool> Exists(db::Database& db, const std::string& sql, std::string_view k
 }
 
 }  // namespace
+
+Result<std::string> OfficeRecords::RecordId(const Json& fields) {
+  auto it = fields.find("id");
+  if (it == fields.end()) return s_.NewId();
+  const std::string& id = it->get_ref<const std::string&>();
+  if (!HasSiteTag(id, s_.id_tag)) {
+    return MakeError(Errc::kInvalidValue,
+                     "a client-minted 'id' must end in this site's id tag '" + s_.id_tag +
+                         "' (GET /api/v1/status gives it): an id minted elsewhere may name "
+                         "another site's record");
+  }
+  return id;
+}
 
 Status OfficeRecords::CheckCounter(const Json& fields) {
   auto it = fields.find("counter_code");
@@ -87,7 +101,7 @@ Result<Json> OfficeRecords::CreateApplication(const Json& body) {
         auto found, Exists(db, "SELECT 1 FROM queue_tickets WHERE id = ?", t->get<std::string>()));
     if (!found) return MakeError(Errc::kInvalidValue, "'ticket_id' names no queue ticket");
   }
-  const std::string id = f.value("id", s_.NewId());
+  MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   auto written = InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
     const std::string received_at = f.value("received_at", s_.NowUtc());
@@ -170,9 +184,10 @@ Result<Json> OfficeRecords::RecordPayment(const Json& body) {
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   MPP_RETURN_IF_ERROR(CheckApplicationExists(f));
+  MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
-    Json row = {{"id", f.value("id", s_.NewId())},
+    Json row = {{"id", id},
                 {"site_code", s_.site_code},
                 {"application_id", f["application_id"]},
                 {"amount_idr", f["amount_idr"]},
@@ -190,9 +205,10 @@ Result<Json> OfficeRecords::RecordSurvey(const Json& body) {
   db::Database& db = s_.db();
   MPP_RETURN_IF_ERROR(LoadService(f["service_code"]));
   MPP_RETURN_IF_ERROR(CheckApplicationExists(f));
+  MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
-    Json row = {{"id", f.value("id", s_.NewId())},
+    Json row = {{"id", id},
                 {"site_code", s_.site_code},
                 {"service_code", f["service_code"]},
                 {"application_id", Optional(f, "application_id")}};
@@ -212,9 +228,10 @@ Result<Json> OfficeRecords::CreateComplaint(const Json& body) {
     MPP_RETURN_IF_ERROR(LoadService(f["service_code"]));
   }
   MPP_RETURN_IF_ERROR(CheckApplicationExists(f));
+  MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
-    Json row = {{"id", f.value("id", s_.NewId())},
+    Json row = {{"id", id},
                 {"site_code", s_.site_code},
                 {"application_id", Optional(f, "application_id")},
                 {"service_code", Optional(f, "service_code")},
@@ -268,6 +285,7 @@ Result<Json> OfficeRecords::IssueTicket(const Json& body) {
   const std::string day = LocalDate(now, s_.tz_offset_minutes);
   const std::string prefix =
       f.contains("counter_code") ? f["counter_code"] : service["agency_code"];
+  MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     MPP_ASSIGN_OR_RETURN(auto stmt,
                          db.Cached("SELECT COALESCE(MAX(number), 0) + 1 FROM queue_tickets "
@@ -283,7 +301,7 @@ Result<Json> OfficeRecords::IssueTicket(const Json& body) {
     char no[48];
     std::snprintf(no, sizeof no, "%s-%03lld", prefix.c_str(), static_cast<long long>(number));
     const HlcStamp t = s_.hlc.Now();
-    Json row = {{"id", f.value("id", s_.NewId())},
+    Json row = {{"id", id},
                 {"site_code", s_.site_code},
                 {"service_code", f["service_code"]},
                 {"counter_code", Optional(f, "counter_code")},
@@ -436,6 +454,7 @@ Result<Json> OfficeRecords::StatusSummary() {
                {{"now", FormatUtcMillis(s_.stamp_clock.NowMs())},
                 {"offset_from_centre_ms", s_.stamp_clock.offset()},
                 {"hlc", HlcToString(s_.hlc.Last())}}}};
+  out["id_tag"] = s_.id_tag;
   if (!site.empty()) {
     out["site_name"] = site[0]["name"];
     out["time_zone"] = site[0]["time_zone"];

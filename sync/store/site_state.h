@@ -35,7 +35,7 @@ struct SiteState {
   Status LoadIdentity();
 
   db::Database& db() REQUIRES(mu) { return *db_; }
-  // A new UUIDv7 id, and the time now as RFC 3339 UTC, from the stamping clock.
+  // A new UUIDv7 id ending in this site's tag, and the time now as RFC 3339 UTC, from the stamping clock.
   std::string NewId();
   std::string NowUtc();
 
@@ -44,6 +44,7 @@ struct SiteState {
   Random& random;
   Hlc hlc;
   std::string site_code;
+  std::string id_tag;  // every id minted here ends in it (ids.h)
   std::string nik_key;
   MergePolicy policy;
   int tz_offset_minutes = 0;

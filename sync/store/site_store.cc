@@ -68,7 +68,7 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
 
 }  // namespace
 
-std::string SiteState::NewId() { return NewUuidV7(stamp_clock, random); }
+std::string SiteState::NewId() { return NewSiteUuid(stamp_clock, random, id_tag); }
 std::string SiteState::NowUtc() { return FormatUtc(stamp_clock.NowMs()); }
 
 Status SiteState::LoadIdentity() {
@@ -97,6 +97,7 @@ Status SiteState::LoadIdentity() {
     return MakeError(Errc::kNotInitialised,
                      db_->path() + " has no site identity; it was not made by `mppctl init`");
   }
+  id_tag = SiteIdTag(site_code);
   MPP_ASSIGN_OR_RETURN(auto tz,
                        QueryAll(*db_, "SELECT time_zone FROM sites WHERE code = ?", {site_code}));
   tz_offset_minutes =

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sync/core/ids.h"
+
 #include "tests/sync/store/store_fixture.h"
 
 namespace mpp::site {
@@ -170,6 +172,37 @@ TEST_F(OfficeApiTest, AnUnknownFieldNameCutInsideACharacterIsStillA400) {
   auto j = Json::parse(r.body);
   EXPECT_EQ(j["error"]["code"], "unknown_field");
   EXPECT_EQ(Snapshot(), before);
+}
+
+// Issue 10, finding 4: a client-minted id must carry this site's tag, so an id copied from
+// another site's record (which once wedged this site's sync for good) is refused here, and a
+// retry with the site's own client id is still told apart from a second record.
+TEST_F(OfficeApiTest, AClientMintedIdMustCarryThisSitesTag) {
+  const std::string tag = CallJson("GET", "/api/v1/status", nullptr, 200)["id_tag"];
+  ASSERT_EQ(tag, SiteIdTag("MPP7301"));
+  const std::string elsewhere =
+      "01a20e43-21a7-7e9a-8fba-" + std::string("5bfa") + SiteIdTag("MPP7302");
+  for (const char* path : {"/api/v1/applications", "/api/v1/complaints"}) {
+    const std::string before = Snapshot();
+    Json body = std::string(path) == "/api/v1/applications" ? Json{{"service_code", "DKC-KTP"}}
+                                                            : Json{{"channel", "counter"},
+                                                                   {"category", "service_time"},
+                                                                   {"description", "Antre lama"}};
+    body["id"] = elsewhere;
+    auto j = CallJson("POST", path, body, 400);
+    EXPECT_EQ(j["error"]["code"], "invalid_value");
+    EXPECT_NE(j["error"]["message"].get<std::string>().find(tag), std::string::npos);
+    EXPECT_EQ(Snapshot(), before);
+  }
+  const std::string mine = "01a20e43-21a7-7e9a-8fba-5bfa" + tag;
+  EXPECT_EQ(CallJson("POST", "/api/v1/applications", {{"id", mine}, {"service_code", "DKC-KTP"}},
+                     201)["id"],
+            mine);
+  CallJson("POST", "/api/v1/applications", {{"id", mine}, {"service_code", "DKC-KTP"}}, 409);
+  // Ids the node mints carry the tag too.
+  const std::string minted =
+      CallJson("POST", "/api/v1/applications", {{"service_code", "DKC-KTP"}}, 201)["id"];
+  EXPECT_TRUE(HasSiteTag(minted, tag)) << minted;
 }
 
 }  // namespace

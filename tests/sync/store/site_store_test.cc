@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sync/core/ids.h"
+
 #include "sync/core/hlc.h"
 #include "tests/sync/store/store_fixture.h"
 
@@ -166,7 +168,7 @@ TEST_F(SiteStoreTest, PaymentsSurveysAndComplaints) {
 }
 
 TEST_F(SiteStoreTest, ClientMintedIdsMakeRetriesSafe) {
-  const std::string id = "01a20e3f-74bf-74e7-a39c-abb620b5bffe";
+  const std::string id = "01a20e3f-74bf-74e7-a39c-abb6" + SiteIdTag("MPP7301");
   ASSERT_TRUE(store_->office().CreateApplication({{"id", id}, {"service_code", "DKC-KK"}}).ok());
   const int64_t changes = Changes();
   auto retry = store_->office().CreateApplication({{"id", id}, {"service_code", "DKC-KK"}});
