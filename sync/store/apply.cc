@@ -110,6 +110,15 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
       }
     }
   }
+  // A row's key and its owner never change: a site that renamed its row, or gave it to
+  // another site, would leave every other replica unable to follow.
+  for (const std::string& col : {t->key, std::string("site_code")}) {
+    auto v = c.data.find(col);
+    if (v != c.data.end() && row.contains(col) && *v != row[col]) {
+      return MakeError(Errc::kForbiddenColumn,
+                       c.table + "." + col + " of " + c.row_id + " never changes");
+    }
+  }
   if (notes) notes->site_code = row.value("site_code", "");
   if (t->append_only && c.op == "update") {
     return MakeError(Errc::kForbiddenTable, c.table + " is append-only");

@@ -177,6 +177,56 @@ TEST_F(SyncTest, ASiteCannotWriteAnotherSitesRowsOrReferenceData) {
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE notes IS NOT NULL"), 0);
 }
 
+// Issue 11, finding 1: a site could move its own row to another site (site_code) or rename
+// it (its key), and the centre stored it; the victim's verify then failed for good. And a
+// site must not write the centre's conflict records (schema 6) for itself or for another.
+TEST_F(SyncTest, ARowsKeyAndOwnerNeverChangeAndSitesNeverWriteConflictRecords) {
+  TestSite& a = AddSite("MPP7301");
+  AddSite("MPP7302");
+  const std::string id = NewApp(a)["id"];
+  Sync(a);
+  const std::string before = CentralData();
+  auto push = [&](Change c, const char* code) {
+    auto acked = central_->AckedSeq("MPP7301");
+    ASSERT_TRUE(acked.ok());
+    c.seq = *acked + 1;
+    c.hlc = MakeHlc(kSyncT0 + 60'000, 1);
+    auto r = RawPush(a, protocol::ToJson(protocol::PushRequest{"MPP7301", c.seq, {c}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto j = Json::parse(r.body);
+    EXPECT_EQ(j["quarantined"], 1) << r.body;
+    EXPECT_EQ(j["refused"][0]["code"], code) << r.body;
+  };
+  Change upd;
+  upd.table = "applications";
+  upd.row_id = id;
+  upd.op = "update";
+  upd.data = {{"site_code", "MPP7302"}};
+  push(upd, "forbidden_column");
+  upd.data = {{"id", "01a20e43-21a7-7e9a-8fba-5bfaeedf1771"}};
+  push(upd, "forbidden_column");
+  Change forged;
+  forged.table = "conflicts";
+  forged.row_id = "00000000000000000000000000000001";
+  forged.op = "insert";
+  forged.data = {{"id", forged.row_id},
+                 {"site_code", "MPP7302"},
+                 {"table_name", "applications"},
+                 {"row_id", id},
+                 {"col", "status"},
+                 {"winner_value", "\"rejected\""},
+                 {"winner_hlc", 1},
+                 {"winner_origin", "CENTRAL"},
+                 {"loser_value", "null"},
+                 {"loser_hlc", 0},
+                 {"loser_origin", "MPP7301"},
+                 {"detected_at", "2026-11-18T00:00:00Z"},
+                 {"status", "open"}};
+  push(forged, "forbidden_table");
+  EXPECT_EQ(CentralData(), before);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM conflicts"), 0);
+}
+
 TEST_F(SyncTest, RolesOtherThanSitesCannotPush) {
   TestSite& a = AddSite("MPP7301");
   NewApp(a);
