@@ -1,13 +1,18 @@
 // mpp-node: the site daemon. Serves the office API over local HTTP from the site database.
 //
-//   mpp-node --data DIR [--listen 127.0.0.1:8080] [--config FILE] [--log-level LEVEL]
-//            [--workers N]
+//   mpp-node --data DIR [--listen 127.0.0.1:8080] [--allow-lan] [--allow-host NAMES]
+//            [--config FILE] [--log-level LEVEL] [--workers N]
 //
 // On start it prints "listening HOST:PORT" on stdout (PORT is the real one when 0 was asked),
 // then logs structured lines on stderr. SIGINT/SIGTERM stop it gracefully; saved records are
 // already on disk, so kill -9 loses nothing acknowledged.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <string>
 
 #include "node/common/daemon.h"
@@ -20,11 +25,23 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: mpp-node --data DIR [--listen HOST:PORT] [--config FILE] [--log-level "
-    "debug|info|warn|error] [--workers N]\n"
+    "usage: mpp-node --data DIR [--listen HOST:PORT] [--allow-lan] [--allow-host NAMES]\n"
+    "                [--config FILE] [--log-level debug|info|warn|error] [--workers N]\n"
     "  --data DIR      data directory made by `mppctl init` (holds site.db)\n"
     "  --listen        address of the office API (default 127.0.0.1:8080; port 0 = any)\n"
+    "  --allow-lan     accept a --listen address other than loopback (the office API has no\n"
+    "                  accounts yet: anyone who reaches it can read and write)\n"
+    "  --allow-host    comma-separated host names the API answers to besides IP addresses\n"
+    "                  and localhost (a browser's Host header; refused otherwise)\n"
     "  --config FILE   JSON object with the same keys: data, listen, log_level, workers\n";
+
+// 127.0.0.0/8 and ::1: only this PC reaches them.
+bool IsLoopback(const std::string& host) {
+  unsigned char a[16];
+  if (inet_pton(AF_INET, host.c_str(), a) == 1) return a[0] == 127;
+  static const unsigned char kOne[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return inet_pton(AF_INET6, host.c_str(), a) == 1 && std::equal(a, a + 16, kOne);
+}
 
 int Usage(const std::string& problem) {
   std::cerr << "mpp-node: " << problem << "\n" << kUsage;
@@ -32,8 +49,13 @@ int Usage(const std::string& problem) {
 }
 
 int Run(int argc, char** argv) {
-  auto opt = mpp::common::ParseOptions(argc, argv, {"data", "listen", "log-level", "workers"});
-  if (!opt) return Usage(opt.error().message);
+  auto line =
+      mpp::common::ParseOptions(argc, argv,
+                                {.valued = {"data", "listen", "log-level", "workers", "allow-host"},
+                                 .switches = {"allow-lan"},
+                                 .config_file = true});
+  if (!line) return Usage(line.error().message);
+  const mpp::common::Options* opt = &line->options;
   if (opt->count("help")) {
     std::cout << kUsage;
     return 0;
@@ -41,6 +63,23 @@ int Run(int argc, char** argv) {
   if (!opt->count("data")) return Usage("--data is required");
   auto options = mpp::common::ServerFlags(*opt, "127.0.0.1:8080");
   if (!options) return Usage(options.error().message);
+  if (!IsLoopback(options->host) && !opt->count("allow-lan")) {
+    return Usage("--listen " + options->host +
+                 " reaches beyond this PC, and the office API has no accounts yet: anyone on "
+                 "the network could read and write the site's records. Listen on 127.0.0.1, "
+                 "or pass --allow-lan to accept that");
+  }
+  std::set<std::string> hosts;
+  if (opt->count("allow-host")) {
+    std::string names = opt->at("allow-host");
+    std::transform(names.begin(), names.end(), names.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (size_t start = 0; start <= names.size();) {
+      const size_t comma = std::min(names.find(',', start), names.size());
+      if (comma > start) hosts.insert(names.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
 
   auto lock = mpp::common::DirLock::Acquire(opt->at("data"), "mpp-node");
   if (!lock) {
@@ -59,7 +98,7 @@ int Run(int argc, char** argv) {
               {"message", store.error().message}});
     return 1;
   }
-  mpp::site::OfficeApi api((*store)->office());
+  mpp::site::OfficeApi api((*store)->office(), std::move(hosts));
   return mpp::common::ServeUntilSignalled(
       *options, [&api](const mpp::http::Request& r) { return api.Handle(r); },
       "mpp-node site=" + (*store)->site_code());

@@ -1,5 +1,9 @@
 #include "node/site/office_api.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 
@@ -17,9 +21,21 @@ Response Fail(const Error& e) { return http::ErrorResponse(e); }
 
 Response Reply(const Result<Json>& r, int status = 200) { return http::JsonResponse(r, status); }
 
+// The media type of a Content-Type value, lowercase, without parameters or spaces.
+std::string MediaType(std::string_view ct) {
+  ct = ct.substr(0, ct.find(';'));
+  std::string out;
+  for (char c : ct) {
+    if (c != ' ' && c != '\t')
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+// A body must say it is JSON: a cross-site HTML form can send text/plain or form data to a
+// node without the page's origin being asked (no CORS preflight), but not application/json.
 Result<Json> ParseBody(const Request& req) {
-  const std::string_view ct = req.content_type;
-  if (!ct.empty() && ct.substr(0, 16) != "application/json") {
+  if (MediaType(req.content_type) != "application/json") {
     return MakeError(Errc::kUnsupportedMediaType,
                      "send the body as JSON with Content-Type: application/json");
   }
@@ -79,7 +95,32 @@ Response OfficeApi::Handle(const Request& req) {
   return res;
 }
 
+// A browser tricked by DNS rebinding sends the attacker's name as Host while it talks to this
+// node: only IP literals, localhost and the names the node was told to answer to are served.
+Status CheckHost(const Request& req, const std::set<std::string>& allowed) {
+  const std::string host = req.Header("host");
+  if (host.empty()) return {};  // not a browser: browsers always send it
+  std::string name = host;
+  if (name.starts_with('[')) {  // [::1]:8080
+    name = name.substr(0, name.find(']') + 1);
+  } else {
+    name = name.substr(0, name.find(':'));
+  }
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  unsigned char addr[16];
+  const bool ip = name.starts_with('[') && name.size() > 2
+                      ? inet_pton(AF_INET6, name.substr(1, name.size() - 2).c_str(), addr) == 1
+                      : inet_pton(AF_INET, name.c_str(), addr) == 1;
+  if (ip || name == "localhost" || allowed.count(name)) return {};
+  return MakeError(Errc::kForbiddenHost,
+                   "this node does not answer to the name '" + name.substr(0, 64) +
+                       "'; use its IP address, or start it with --allow-host " +
+                       name.substr(0, 64));
+}
+
 Response OfficeApi::Route(const Request& req) {
+  if (Status host = CheckHost(req, allowed_hosts_); !host) return Fail(host.error());
   auto target = ParseTarget(req.target);
   if (!target) return Fail(target.error());
   const auto& seg = target->segments;

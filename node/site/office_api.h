@@ -4,6 +4,9 @@
 // statuses and JSON error bodies.
 #pragma once
 
+#include <set>
+#include <string>
+
 #include "sync/http/message.h"
 #include "sync/store/office_records.h"
 
@@ -11,13 +14,17 @@ namespace mpp::site {
 
 class OfficeApi {
  public:
-  explicit OfficeApi(store::OfficeRecords& store) : store_(store) {}
+  // `allowed_hosts`: names besides IP literals and localhost that a request's Host header may
+  // give (lowercase); any other is refused (DNS rebinding).
+  explicit OfficeApi(store::OfficeRecords& store, std::set<std::string> allowed_hosts = {})
+      : store_(store), allowed_hosts_(std::move(allowed_hosts)) {}
   // Never throws. Thread-safe (the store serialises).
   http::Response Handle(const http::Request& request);
 
  private:
   http::Response Route(const http::Request& request);
   store::OfficeRecords& store_;
+  std::set<std::string> allowed_hosts_;
 };
 
 }  // namespace mpp::site

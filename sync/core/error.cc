@@ -23,6 +23,7 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kBadCursor, "bad_cursor", 400},
     {Errc::kUnsupportedMediaType, "unsupported_media_type", 415},
     {Errc::kRateLimited, "rate_limited", 429},
+    {Errc::kForbiddenHost, "forbidden_host", 403},
     {Errc::kUnknownService, "unknown_service", 422},
     {Errc::kInactiveService, "inactive_service", 422},
     {Errc::kIllegalTransition, "illegal_transition", 409},

@@ -24,6 +24,7 @@ enum class Errc : int {
   kBadCursor = 1010,             // a pagination cursor we did not issue
   kUnsupportedMediaType = 1011,  // a body that is not application/json
   kRateLimited = 1012,           // too many requests from this certificate; see Retry-After
+  kForbiddenHost = 1013,         // a Host header naming no address of this server
   // Domain rules (2xxx): well-formed, but not allowed now.
   kUnknownService = 2001,      // service code not in the catalogue
   kInactiveService = 2002,     // service exists but is not offered any more

@@ -157,6 +157,50 @@ TEST_F(NodeProcessTest, OversizedAndMalformedRequestsAreRefusedAndTheNodeCarries
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM applications"), 1);
 }
 
+// Issue 11, finding 15: with no accounts yet, the office API must stay on this PC unless the
+// operator says otherwise, answer no name a DNS-rebinding page gives it, and take no write a
+// cross-site form can send (no Content-Type, or text/plain).
+TEST_F(NodeProcessTest, TheOfficeApiStaysOnThisPcAndRefusesCrossSiteWrites) {
+  std::string out;
+  EXPECT_EQ(RunCommand({MPP_NODE_BIN, "--data", dir_.path(), "--listen", "0.0.0.0:0"}, &out), 2);
+  EXPECT_NE(out.find("--allow-lan"), std::string::npos) << out;
+  {
+    testing::Process lan(
+        {MPP_NODE_BIN, "--data", dir_.path(), "--listen", "0.0.0.0:0", "--allow-lan"}, log());
+    EXPECT_NE(lan.WaitForLine("listening"), "") << testing::ReadFile(log());
+  }
+  NodeProcess node(dir_.path(), log(), {"--allow-host", "Loket1.local"});
+  ASSERT_NE(node.port, 0) << testing::ReadFile(log());
+  net::HttpClient client("127.0.0.1", node.port);
+  auto send = [&](const std::string& host, const std::string& content_type) {
+    http::Request r;
+    r.method = "POST";
+    r.target = "/api/v1/applications";
+    r.content_type = content_type;
+    r.body = R"({"service_code":"DKC-KTP"})";
+    if (!host.empty()) r.headers = {{"host", host}};
+    auto res = client.Send(r);
+    EXPECT_TRUE(res.ok()) << (res.ok() ? "" : res.error().message);
+    return res.ok() ? *res : http::Response{};
+  };
+  auto refused = [&](const http::Response& r, int status, const char* code) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(Json::parse(r.body)["error"]["code"], code) << r.body;
+  };
+  refused(send("evil.example:" + std::to_string(node.port), "application/json"), 403,
+          "forbidden_host");
+  refused(send("", "text/plain"), 415, "unsupported_media_type");
+  refused(send("", ""), 415, "unsupported_media_type");
+  refused(send("", "application/x-www-form-urlencoded"), 415, "unsupported_media_type");
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM applications"), 0);
+  EXPECT_EQ(send("localhost:" + std::to_string(node.port), "application/json").status, 201);
+  EXPECT_EQ(send("[::1]:" + std::to_string(node.port), "application/json").status, 201);
+  EXPECT_EQ(
+      send("loket1.local:" + std::to_string(node.port), "Application/JSON; charset=utf-8").status,
+      201);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM applications"), 3);
+}
+
 TEST_F(NodeProcessTest, StatusWorksWhileTheNodeRunsAndShowsPendingChanges) {
   NodeProcess node(dir_.path(), log());
   ASSERT_NE(node.port, 0);

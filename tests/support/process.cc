@@ -85,8 +85,17 @@ int Process::Wait() {
   return status;
 }
 
-NodeProcess::NodeProcess(const std::string& data_dir, const std::string& log_path)
-    : process({MPP_NODE_BIN, "--data", data_dir, "--listen", "127.0.0.1:0"}, log_path) {
+namespace {
+std::vector<std::string> NodeArgv(const std::string& data_dir, std::vector<std::string> flags) {
+  std::vector<std::string> argv = {MPP_NODE_BIN, "--data", data_dir, "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return argv;
+}
+}  // namespace
+
+NodeProcess::NodeProcess(const std::string& data_dir, const std::string& log_path,
+                         std::vector<std::string> flags)
+    : process(NodeArgv(data_dir, std::move(flags)), log_path) {
   const std::string line = process.WaitForLine("listening ");
   const auto colon = line.rfind(':');
   if (colon != std::string::npos) port = static_cast<uint16_t>(std::atoi(line.c_str() + colon + 1));

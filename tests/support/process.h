@@ -31,9 +31,11 @@ class Process {
   bool reaped_ = false;
 };
 
-// Starts mpp-node on 127.0.0.1:0 for `data_dir` and returns its port (0 if it failed).
+// Starts mpp-node on 127.0.0.1:0 for `data_dir`, with `flags` after, and returns its port (0
+// if it failed).
 struct NodeProcess {
-  NodeProcess(const std::string& data_dir, const std::string& log_path);
+  NodeProcess(const std::string& data_dir, const std::string& log_path,
+              std::vector<std::string> flags = {});
   Process process;
   uint16_t port = 0;
 };

@@ -174,6 +174,38 @@ TEST_F(OfficeApiTest, AnUnknownFieldNameCutInsideACharacterIsStillA400) {
   EXPECT_EQ(Snapshot(), before);
 }
 
+// Issue 11, finding 15: a write whose body does not say it is JSON (what a cross-site form
+// sends) and a Host header naming no address of this node (DNS rebinding) are refused.
+TEST_F(OfficeApiTest, CrossSiteFormsAndForeignHostNamesAreRefused) {
+  const std::string before = Snapshot();
+  for (const char* ct :
+       {"", "text/plain", "multipart/form-data; boundary=x", "application/jsonx"}) {
+    auto r = Call("POST", "/api/v1/applications", R"({"service_code":"DKC-KTP"})", ct);
+    EXPECT_EQ(r.status, 415) << ct << ": " << r.body;
+  }
+  OfficeApi api(store_->office(), {"loket1.local"});
+  auto with_host = [&](const std::string& host) {
+    return api.Handle({"POST",
+                       "/api/v1/applications",
+                       "application/json",
+                       R"({"service_code":"DKC-KTP"})",
+                       {{"host", host}},
+                       {}});
+  };
+  for (const char* host : {"evil.example", "evil.example:8080", "127.0.0.1.evil.example",
+                           "localhost.evil.example", "[::1", ""}) {
+    if (!*host) continue;
+    auto r = with_host(host);
+    EXPECT_EQ(r.status, 403) << host << ": " << r.body;
+    EXPECT_EQ(Json::parse(r.body)["error"]["code"], "forbidden_host");
+  }
+  EXPECT_EQ(Snapshot(), before);
+  for (const char* host :
+       {"127.0.0.1:8080", "192.168.1.20", "localhost:8080", "[::1]:8080", "LOKET1.local:8080"}) {
+    EXPECT_EQ(with_host(host).status, 201) << host;
+  }
+}
+
 // Issue 10, finding 4: a client-minted id must carry this site's tag, so an id copied from
 // another site's record (which once wedged this site's sync for good) is refused here, and a
 // retry with the site's own client id is still told apart from a second record.
