@@ -9,8 +9,21 @@ UPDATE conflicts SET site_code = COALESCE(
   (SELECT a.site_code FROM applications a WHERE a.id = conflicts.row_id),
   (SELECT c.site_code FROM complaints c WHERE c.id = conflicts.row_id),
   (SELECT k.site_code FROM counters k WHERE k.id = conflicts.row_id), '');
+DELETE FROM conflicts WHERE site_code = '';  -- its row is gone: nothing left to decide
 -- A site's own records from before were its own view (other ids, other winners); the centre's
--- records replace them.
+-- records replace them: the centre puts each of its records in its feed for the site it
+-- concerns, stamped after every change it made, so that site pulls it like a new one.
 DELETE FROM conflicts
   WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'role' AND value = 'central');
+INSERT INTO change_log (hlc, origin_site, table_name, row_id, op, data, base, audience)
+  SELECT (SELECT COALESCE(MAX(hlc), 0) FROM change_log) + conflicts.rowid, 'CENTRAL',
+         'conflicts', id, 'insert',
+         json_object('id', id, 'site_code', site_code, 'table_name', table_name,
+                     'row_id', row_id, 'col', col, 'winner_value', winner_value,
+                     'winner_hlc', winner_hlc, 'winner_origin', winner_origin,
+                     'loser_value', loser_value, 'loser_hlc', loser_hlc,
+                     'loser_origin', loser_origin, 'detected_at', detected_at,
+                     'status', status, 'resolved_at', resolved_at, 'resolution', resolution),
+         NULL, site_code
+  FROM conflicts ORDER BY conflicts.rowid;
 CREATE INDEX conflicts_by_site ON conflicts (site_code, status);

@@ -129,7 +129,8 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     report.acked_seq = acked;
     report.pushed += resp.applied + resp.kept_local;
     report.push_duplicates += resp.duplicates;
-    report.conflicts += resp.conflicts;
+    // (resp.conflicts counts what this push made the centre record; the records themselves
+    // come with the pull, which counts them: counted once.)
     report.quarantined += resp.quarantined;
     for (const Json& r : resp.refused) {
       if (report.refused.size() < 20) report.refused.push_back(r);
@@ -181,8 +182,9 @@ Status Replicator::Recover(int64_t acked, int64_t centre_acked, SyncReport& repo
   return {};
 }
 
-Status Replicator::Pull(SyncReport& report, const ProgressFn& progress, int64_t& centre_acked) {
+Status Replicator::Pull(SyncReport& report, const ProgressFn& progress, bool& recovered) {
   MPP_ASSIGN_OR_RETURN(auto cursor, store_.PullCursor());
+  int64_t centre_acked = -1;
   for (;;) {
     const int64_t sent_at = wall_clock_.NowMs();
     MPP_ASSIGN_OR_RETURN(
@@ -194,7 +196,17 @@ Status Replicator::Pull(SyncReport& report, const ProgressFn& progress, int64_t&
                     nullptr)),
                 sent_at, &report));
     MPP_ASSIGN_OR_RETURN(auto page, protocol::PullResponseFromJson(reply));
-    centre_acked = std::max(centre_acked, page.site_acked_seq);
+    if (page.site_acked_seq > centre_acked) {
+      centre_acked = page.site_acked_seq;
+      // The centre holds more of our changes than this disk (restored with nothing new on
+      // it to push, which would have told us): take them back before applying the centre's
+      // changes, which may be edits of those rows.
+      MPP_ASSIGN_OR_RETURN(const int64_t acked, store_.AckedSeq());
+      if (centre_acked > acked) {
+        MPP_RETURN_IF_ERROR(Recover(acked, centre_acked, report));
+        recovered = true;
+      }
+    }
     MPP_ASSIGN_OR_RETURN(auto stats, store_.ApplyPulled(page.changes, page.next_cursor));
     report.pulled += static_cast<int64_t>(page.changes.size());
     report.conflicts += stats.conflicts;
@@ -211,20 +223,9 @@ Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
   const int64_t t0 = wall_clock_.SteadyMicros();
   const uint64_t sent0 = transport_.bytes_sent(), recv0 = transport_.bytes_received();
   Status s = Push(report, progress);
-  int64_t centre_acked = -1;
-  if (s) s = Pull(report, progress, centre_acked);
-  if (s && report.recovered == 0 && report.renumbered == 0) {
-    // The centre holds more of our changes than we know of, and we had nothing to push that
-    // would have told us (a disk restored with nothing new on it): recover, then send what
-    // the recovery renumbered.
-    auto acked = store_.AckedSeq();
-    if (!acked) {
-      s = acked.error();
-    } else if (centre_acked > *acked) {
-      s = Recover(*acked, centre_acked, report);
-      if (s) s = Push(report, progress);
-    }
-  }
+  bool recovered = false;
+  if (s) s = Pull(report, progress, recovered);
+  if (s && recovered) s = Push(report, progress);  // what the recovery renumbered
   // Follow the centre's clock from now on when ours is off (and say so in the report).
   if (report.clock_offset_ms != 0 || store_.clock_offset_ms() != 0) {
     const int64_t offset = std::llabs(report.clock_offset_ms) > 1000 ? report.clock_offset_ms : 0;

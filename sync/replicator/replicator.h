@@ -54,7 +54,7 @@ struct SyncReport {
   int push_batches = 0;
   int64_t pulled = 0;  // changes received from the centre
   int pull_pages = 0;
-  int64_t conflicts = 0;  // concurrent edits recorded (both sides)
+  int64_t conflicts = 0;  // new conflict records about this site (pulled from the centre)
   // Changes the centre refused one by one and set aside (its quarantine), and the first
   // reasons it gave: [{"seq", "code", "message"}]. The rest of the push went on.
   int64_t quarantined = 0;
@@ -91,9 +91,9 @@ class Replicator {
 
  private:
   Status Push(SyncReport& report, const ProgressFn& progress);
-  // Also notes how far the centre holds this site's own changes (`centre_acked`, -1 when the
-  // centre does not say).
-  Status Pull(SyncReport& report, const ProgressFn& progress, int64_t& centre_acked);
+  // When the centre holds more of this site's own changes than this disk (it says how far in
+  // every page), recovers them before applying the page and sets `recovered`.
+  Status Pull(SyncReport& report, const ProgressFn& progress, bool& recovered);
   // Fetches this site's own changes after `acked` up to `centre_acked` from the centre and
   // has the replica adopt them (SiteReplica::AdoptOwnChanges).
   Status Recover(int64_t acked, int64_t centre_acked, SyncReport& report);

@@ -141,16 +141,17 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
       base = Version{0, (*b)[0].get<HlcStamp>(), (*b)[1].get<std::string>()};
     }
     const MergeDecision d = Decide(local, incoming, base);
-    if (d.concurrent) {
+    if (d.concurrent && notes) {  // the replica that keeps conflict records
       const Json local_value = GroupValue(*t, g, row), incoming_value = GroupValue(*t, g, c.data);
-      const bool in_wins = d.outcome == MergeOutcome::kApply;
-      if (notes) {
+      // Two writers who set the same value did not disagree: nothing for a person to decide.
+      if (local_value != incoming_value) {
+        const bool in_wins = d.outcome == MergeOutcome::kApply;
         notes->conflicts.push_back(
             {c.table, c.row_id, row.value("site_code", ""), g, in_wins ? incoming : local,
              in_wins ? incoming_value : local_value, in_wins ? local : incoming,
              in_wins ? local_value : incoming_value});
+        ++stats.conflicts;
       }
-      ++stats.conflicts;
     }
     if (d.outcome == MergeOutcome::kDuplicate) {
       ++duplicates;

@@ -17,7 +17,7 @@ struct ApplyStats {
   int applied = 0;      // changes that wrote at least one column
   int duplicates = 0;   // changes this replica already had
   int kept_local = 0;   // changes older than what this replica holds
-  int conflicts = 0;    // concurrent edits found
+  int conflicts = 0;    // new conflicts: recorded (centre) or their records pulled (site)
   int quarantined = 0;  // refused one by one and set aside (centre only)
 };
 

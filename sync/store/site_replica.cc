@@ -85,6 +85,7 @@ class SqliteSiteReplica final : public SiteReplica {
         return MakeError(Errc::kForbiddenRow, "a pulled change must come from the centre");
       }
       MPP_RETURN_IF_ERROR(ApplyChange(s_.db(), s_.policy, c, stats));
+      if (c.table == "conflicts" && c.op == "insert") ++stats.conflicts;  // recorded for us
       // Our later stamps order after what we have seen, even when our own clock is still off
       // (the centre's clock is the reference, so no drift bound here), and after a restart.
       s_.hlc.Observe(c.hlc);

@@ -1,6 +1,8 @@
 // Sync between sites and the centre, in one process over the real API and real SQLite files.
 #include <gtest/gtest.h>
 
+#include "schema/migrations.h"
+#include "sync/db/migrate.h"
 #include "sync/store/rows.h"
 #include "tests/sync/replicator/sync_fixture.h"
 
@@ -506,6 +508,42 @@ TEST_F(SyncTest, ConflictRecordsAreTheCentresAndEveryEditSettlesThemAtBothEnds) 
   ExpectInSync(a);
 }
 
+// Found in review: a centre migrated to schema 6 kept the conflict records it had, but no site
+// ever got them (they were not in its feed), and settling one later sent the site an update of
+// a record it never had (missing_row, every pull). The migration puts them in the feed.
+TEST(ConflictMigrationTest, ACentresRecordsFromBeforeSchema6ReachTheirSite) {
+  TempDir dir;
+  const std::string path = dir.File("central.db");
+  {
+    auto db = db::Database::Open(path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db::Migrate(**db, schema::Migrations().subspan(0, 5)).ok());
+    ASSERT_TRUE((*db)->Exec("INSERT INTO meta (key, value) VALUES ('role', 'central')").ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO counters (id, site_code, code, agency_code, name, hlc) "
+                           "VALUES ('k1', 'MPP7302', 'G01', 'DPMPTSP', 'Gerai', 5)")
+                    .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Exec("INSERT INTO conflicts (id, table_name, row_id, col, winner_value, "
+                   "winner_hlc, winner_origin, loser_value, loser_hlc, loser_origin, "
+                   "detected_at, status) VALUES ('c1', 'counters', 'k1', 'name', '\"A\"', 9, "
+                   "'CENTRAL', '\"B\"', 8, 'MPP7302', '2026-11-18T00:00:00Z', 'open')")
+            .ok());
+  }
+  ManualClock clock(kSyncT0);
+  auto central = store::OpenSqliteCentralStore(path, clock);
+  ASSERT_TRUE(central.ok()) << central.error().message;
+  auto feed = (*central)->ReadFeed("MPP7302", 0, 1 << 20);
+  ASSERT_TRUE(feed.ok());
+  ASSERT_EQ(feed->changes.size(), 1u);
+  EXPECT_EQ(feed->changes[0].table, "conflicts");
+  EXPECT_EQ(feed->changes[0].op, "insert");
+  EXPECT_EQ(feed->changes[0].data["site_code"], "MPP7302");
+  EXPECT_EQ(feed->changes[0].data["winner_value"], "\"A\"");
+  EXPECT_TRUE((*central)->ReadFeed("MPP7301", 0, 1 << 20)->changes.empty());
+}
+
 // Issue 10, finding 3: a property over random orders of delivery. Sites and the centre edit the
 // same applications and complaints while syncs run in random order and random conflicts are
 // resolved at either end; at the end every site's records equal the centre's for that site.
@@ -677,6 +715,30 @@ TEST_F(SyncTest, ASiteRestoredFromABackupLosesNothing) {
   EXPECT_EQ((*a.store->office().StatusSummary())["pending_changes"], 0);
   auto again = Sync(a);
   EXPECT_EQ(again.pushed + again.push_duplicates + again.recovered, 0);
+}
+
+// Found in review: a disk restored with nothing new on it, after the centre had edited a row
+// the disk lost, failed every sync with missing_row: the pull applied the centre's edit before
+// the recovery brought the row back.
+TEST_F(SyncTest, ARestoredSiteWithNothingNewTakesBackARowTheCentreEditedSince) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  Sync(a);
+  const std::string backup = dir_.File("backup.db");
+  ReopenSite(a, [&](const std::string& path) { std::filesystem::copy_file(path, backup); });
+  const std::string lost = NewApp(a)["id"];
+  Sync(a);
+  central_clock_.Advance(5000);
+  ASSERT_TRUE(Decide("applications", lost, {{"notes", "catatan pusat"}}).ok());
+  ReopenSite(a, [&](const std::string& path) {
+    std::filesystem::copy_file(backup, path, std::filesystem::copy_options::overwrite_existing);
+  });
+  auto r = Sync(a);
+  EXPECT_EQ(r.recovered, 2);  // the application and its first event
+  auto app = a.store->office().GetApplication(lost);
+  ASSERT_TRUE(app.ok());
+  EXPECT_EQ((*app)["notes"], "catatan pusat");
+  ExpectInSync(a);
 }
 
 // The same with a disk replaced by an empty one: the PC is set up anew with `init` and works
