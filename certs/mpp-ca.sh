@@ -95,6 +95,9 @@ case "$cmd" in
     ;;
   site)
     code=${3:?CODE}
+    # A site code is MPP and four digits (schema/migrations/0002_reference_data.sql): never
+    # CENTRAL, the centre's own name, nor anything else a certificate could hide behind.
+    [[ "$code" =~ ^MPP[0-9]{4}$ ]] || { echo "mpp-ca.sh: '$code' is not a site code (MPP and four digits, e.g. MPP7301)" >&2; exit 2; }
     issue "$code" client "URI:mpp:site:$code"
     ;;
   role)

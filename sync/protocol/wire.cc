@@ -1,5 +1,7 @@
 #include "sync/protocol/wire.h"
 
+#include <algorithm>
+
 #include <charconv>
 
 namespace mpp::protocol {
@@ -40,11 +42,18 @@ Status CheckPeerVersions(const PeerVersions& peer, int my_schema) {
   return {};
 }
 
+bool IsSiteCode(std::string_view code) {
+  // MPP and four digits: never the centre's own name (CENTRAL), which a certificate issued
+  // for it would otherwise let act as the centre.
+  return code.size() == 7 && code.starts_with("MPP") &&
+         std::all_of(code.begin() + 3, code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 Peer PeerFromUris(const std::vector<std::string>& uris) {
   using Role = Peer::Role;
   constexpr std::string_view kSite = "mpp:site:";
   for (const auto& u : uris) {
-    if (u.starts_with(kSite) && u.size() > kSite.size()) {
+    if (u.starts_with(kSite) && IsSiteCode(std::string_view(u).substr(kSite.size()))) {
       return {Role::kSite, u.substr(kSite.size()), u};
     }
     if (u == "mpp:role:ministry") return {Role::kMinistry, "", u};

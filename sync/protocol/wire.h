@@ -45,6 +45,9 @@ http::Headers VersionHeaders(int schema_version);
 // than the centre's (the centre upgrades first).
 Status CheckPeerVersions(const PeerVersions& peer, int my_schema);
 
+// A site code as the reference data spells them: "MPP" and four digits.
+bool IsSiteCode(std::string_view code);
+
 // Who is calling, from the URIs in its verified certificate's subject alternative names:
 // mpp:site:<code>, mpp:role:ministry, mpp:role:operator. Never from a request body.
 struct Peer {

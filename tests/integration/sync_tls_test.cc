@@ -229,6 +229,10 @@ TEST_F(SyncTlsTest, OnlyAValidUnrevokedCertificateFromTheCaGetsIn) {
   auto revoked = Call(Cert("MPP7302"), "GET", "/sync/v1/digest");
   EXPECT_FALSE(revoked.ok() && revoked->status == 200) << "revoked certificate got in";
   EXPECT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
+  // Issue 11, finding 4: the CA script issues no site certificate for the centre's own name
+  // (which acted as the centre), nor for anything that is not a site code.
+  EXPECT_FALSE(pki_.AddSite("CENTRAL").ok());
+  EXPECT_FALSE(pki_.AddSite("mpp7301").ok());
 }
 
 TEST_F(SyncTlsTest, OversizedAndDeeplyNestedPushesAreRefusedAndTheCentreCarriesOn) {

@@ -35,6 +35,13 @@ TEST(WireTest, PeersAreNamedByTheirCertificateUris) {
   EXPECT_EQ(PeerFromUris({"mpp:role:operator"}).role, Role::kOperator);
   EXPECT_EQ(PeerFromUris({"mpp:site:"}).role, Role::kNone);
   EXPECT_EQ(PeerFromUris({}).name, "anonymous");
+  // Issue 11, finding 4: a certificate for mpp:site:CENTRAL acted as the centre. Only site
+  // codes (MPP and four digits) name a site.
+  for (const char* uri : {"mpp:site:CENTRAL", "mpp:site:MPP730", "mpp:site:MPP73011",
+                          "mpp:site:mpp7301", "mpp:site:MPP73O1", "mpp:site:MPP7301 "}) {
+    EXPECT_EQ(PeerFromUris({uri}).role, Role::kNone) << uri;
+  }
+  EXPECT_FALSE(IsSiteCode("CENTRAL"));
 }
 
 }  // namespace
