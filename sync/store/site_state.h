@@ -35,7 +35,8 @@ struct SiteState {
   Status LoadIdentity();
 
   db::Database& db() REQUIRES(mu) { return *db_; }
-  // A new UUIDv7 id ending in this site's tag, and the time now as RFC 3339 UTC, from the stamping clock.
+  // A new UUIDv7 id ending in this site's tag, and the time now as RFC 3339 UTC, from the stamping
+  // clock.
   std::string NewId();
   std::string NowUtc();
 
