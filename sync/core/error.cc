@@ -46,6 +46,7 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kConfig, "config_error", 500},
     {Errc::kClockSkew, "clock_skew", 409},
     {Errc::kInUse, "data_dir_in_use", 409},
+    {Errc::kDiskFull, "disk_full", 507},
     {Errc::kInternal, "internal_error", 500},
 };
 

@@ -50,6 +50,7 @@ enum class Errc : int {
   kConfig = 3005,     // bad flag or configuration file
   kClockSkew = 3006,  // a timestamp too far from our clock
   kInUse = 3007,      // another process holds this data directory for the same job
+  kDiskFull = 3008,   // the disk holding the database is full: nothing was saved
   kInternal = 3999,
 };
 

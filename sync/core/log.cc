@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "sync/core/clock.h"
+#include "sync/core/nik.h"
 #include "sync/core/time_util.h"
 
 namespace mpp {
@@ -52,7 +53,7 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
     line += ' ';
     line += k;
     line += '=';
-    AppendValue(line, v);
+    AppendValue(line, MaskNikLikeNumbers(v));  // a NIK is never written to a log
   }
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "sync/core/hex.h"
 #include "sync/core/json.h"
 
@@ -33,6 +35,105 @@ std::string CitizenRef(std::string_view key, std::string_view nik) {
             reinterpret_cast<const unsigned char*>(nik.data()), nik.size(), mac, sizeof mac,
             &mac_len);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
+}
+
+namespace {
+
+// What the byte sequence at `text[i]` is, for the NIK scan, and how long it is.
+enum class Glyph { kDigit, kJoiner, kOther };
+
+struct Scanned {
+  Glyph glyph;
+  size_t length;
+};
+
+Scanned ScanAt(std::string_view text, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const size_t left = text.size() - i;
+  const unsigned char c = b(0);
+  if (c >= '0' && c <= '9') return {Glyph::kDigit, 1};
+  if (c == ' ' || c == '-' || c == '.' || c == '\t') return {Glyph::kJoiner, 1};
+  if (c < 0x80) return {Glyph::kOther, 1};
+  if (c == 0xC2 && left >= 2 && (b(1) == 0xA0 || b(1) == 0xAD)) return {Glyph::kJoiner, 2};
+  if (left >= 3 && c == 0xEF && b(1) == 0xBC && b(2) >= 0x90 && b(2) <= 0x99) {
+    return {Glyph::kDigit, 3};  // full-width digits
+  }
+  if (left >= 3 && c == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return {Glyph::kJoiner, 3};
+  if (left >= 3 && c == 0xE2 && b(1) == 0x80 && b(2) >= 0x80 && b(2) <= 0x95) {
+    return {Glyph::kJoiner, 3};  // U+2000-2015: spaces, zero-width, hyphens and dashes
+  }
+  if (left >= 3 && c == 0xE2 && b(1) == 0x80 && b(2) == 0xAF) return {Glyph::kJoiner, 3};
+  if (left >= 3 && c == 0xE2 && b(1) == 0x81 && (b(2) == 0xA0 || b(2) == 0x9F)) {
+    return {Glyph::kJoiner, 3};  // word joiner, medium mathematical space
+  }
+  if (left >= 3 && c == 0xE2 && b(1) == 0x88 && b(2) == 0x92) return {Glyph::kJoiner, 3};
+  if (left >= 3 && c == 0xE3 && b(1) == 0x80 && b(2) == 0x80) return {Glyph::kJoiner, 3};
+  // Any other character: skip the whole UTF-8 sequence (or one stray byte).
+  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  return {Glyph::kOther, std::min(n, left)};
+}
+
+// Calls `found(begin, end)` for every run of 16 or more digits, joiners between them allowed.
+template <typename F>
+void ForEachNikLikeRun(std::string_view text, F&& found) {
+  size_t i = 0;
+  while (i < text.size()) {
+    Scanned s = ScanAt(text, i);
+    if (s.glyph != Glyph::kDigit) {
+      i += s.length;
+      continue;
+    }
+    const size_t begin = i;
+    size_t end = i, digits = 0;
+    while (i < text.size()) {
+      s = ScanAt(text, i);
+      if (s.glyph == Glyph::kOther) break;
+      i += s.length;
+      if (s.glyph == Glyph::kDigit) {
+        ++digits;
+        end = i;
+      }
+    }
+    if (digits >= 16) found(begin, end);
+    i = end;  // joiners after the last digit belong to no run
+  }
+}
+
+}  // namespace
+
+std::string NikDigits(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    const Scanned s = ScanAt(text, i);
+    if (s.glyph == Glyph::kDigit) {
+      const int d = s.length == 1 ? text[i] - '0' : static_cast<unsigned char>(text[i + 2]) - 0x90;
+      out += static_cast<char>('0' + d);
+    } else if (s.glyph == Glyph::kOther) {
+      out.append(text.substr(i, s.length));
+    }
+    i += s.length;
+  }
+  return out;
+}
+
+bool ContainsNikLikeNumber(std::string_view text) {
+  bool any = false;
+  ForEachNikLikeRun(text, [&](size_t, size_t) { any = true; });
+  return any;
+}
+
+std::string MaskNikLikeNumbers(std::string_view text) {
+  std::string out;
+  size_t copied = 0;
+  ForEachNikLikeRun(text, [&](size_t begin, size_t end) {
+    if (out.empty()) out.reserve(text.size());
+    out.append(text.substr(copied, begin - copied));
+    out += "[16-digit number hidden]";
+    copied = end;
+  });
+  if (copied == 0) return std::string(text);
+  out.append(text.substr(copied));
+  return out;
 }
 
 }  // namespace mpp

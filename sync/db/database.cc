@@ -6,19 +6,58 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sync/core/log.h"
+
 namespace mpp::db {
 namespace {
 
+// Our words for what SQLite reports: the engine's text (table and column names, SQL) goes to
+// the log for whoever runs the program, never into an answer.
 Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   const int ext = db ? sqlite3_extended_errcode(db) : rc;
-  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  if ((rc & 0xFF) == SQLITE_CONSTRAINT) {
-    if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE) {
-      return MakeError(Errc::kDuplicate, std::move(msg));
-    }
-    return MakeError(Errc::kInvalidValue, std::move(msg));
+  Log(LogLevel::kWarn, "sqlite_error",
+      {{"what", std::string(what)},
+       {"code", std::to_string(ext)},
+       {"detail", std::string(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc))}});
+  switch (rc & 0xFF) {
+    case SQLITE_CONSTRAINT:
+      if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE) {
+        return MakeError(Errc::kDuplicate, "a record with this key is already stored");
+      }
+      return MakeError(Errc::kInvalidValue,
+                       "the record breaks a rule of the database (a value out of range, or a "
+                       "reference to a record that does not exist); nothing was saved");
+    case SQLITE_FULL:
+      return MakeError(Errc::kDiskFull,
+                       "the disk holding the database is full; free space on it and try again "
+                       "(nothing was saved)");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return MakeError(Errc::kStorage,
+                       "the database is busy with another writer; try again in a moment");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH:
+      return MakeError(Errc::kStorage,
+                       "the database file cannot be opened or written (check its permissions "
+                       "and that its directory exists)");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return MakeError(Errc::kStorage,
+                       "the database file is damaged or is not an mppsync database; restore "
+                       "it from a backup (docs/operations.md)");
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOMEM:
+    case SQLITE_NOLFS:
+      return MakeError(Errc::kStorage,
+                       "the database could not be read or written (an I/O error of the disk); "
+                       "check the disk and try again");
+    default:  // a statement we wrote that SQLite refuses: a bug
+      return MakeError(Errc::kInternal, "internal error in a database statement (" +
+                                            std::string(what) + "); see the log");
   }
-  return MakeError(Errc::kStorage, std::move(msg));
 }
 
 }  // namespace
@@ -111,6 +150,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, options.vfs);
   if (rc != SQLITE_OK) {
     Error e = SqliteError(raw, rc, "cannot open " + path);
+    e.message = "cannot open " + path + ": " + e.message;
     sqlite3_close(raw);
     return e;
   }

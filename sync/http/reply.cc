@@ -3,11 +3,13 @@
 #include <exception>
 
 #include "sync/core/log.h"
+#include "sync/core/nik.h"
 
 namespace mpp::http {
 
 std::string ErrorBody(const Error& error, const Json& extra) {
-  Json inner = {{"code", ErrcName(error.code)}, {"message", error.message}};
+  // Whatever a message quotes back (a code, a key, an id from the path), a NIK is not in it.
+  Json inner = {{"code", ErrcName(error.code)}, {"message", MaskNikLikeNumbers(error.message)}};
   for (const auto& [k, v] : extra.items()) inner[k] = v;
   return DumpJson(Json{{"error", std::move(inner)}});
 }

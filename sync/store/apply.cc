@@ -3,6 +3,7 @@
 #include <set>
 
 #include "sync/store/change_log.h"
+#include "sync/store/record_rules.h"
 #include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
@@ -26,25 +27,6 @@ Status InsertRemoteRow(db::Database& db, const TablePolicy& t, const Change& c) 
   v.hlc = c.hlc;
   v.origin = c.origin;
   return SaveVersions(db, t.name, c.row_id, v);
-}
-
-// A site's row may name only rows of the same site: a payment or an event of another site's
-// application (say, under an id that other site had used first) is refused.
-Status CheckReferences(db::Database& db, const MergePolicy& policy, const Change& c) {
-  static const std::pair<const char*, const char*> kReferences[] = {
-      {"application_id", "applications"}, {"ticket_id", "queue_tickets"}};
-  for (const auto& [column, table] : kReferences) {
-    auto v = c.data.find(column);
-    if (v == c.data.end() || !v->is_string()) continue;
-    const TablePolicy* target = policy.Find(table);
-    if (!target) continue;
-    MPP_ASSIGN_OR_RETURN(const Json named, LoadRow(db, *target, v->get_ref<const std::string&>()));
-    if (!named.is_null() && named.value("site_code", Json()) != c.origin) {
-      return MakeError(Errc::kForbiddenRow, c.table + " " + c.row_id + " names " + table + " " +
-                                                v->get<std::string>() + " of another site");
-    }
-  }
-  return {};
 }
 
 }  // namespace
@@ -74,7 +56,11 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
                      "'" + c.table + "' is reference data owned by the centre");
   }
   MPP_ASSIGN_OR_RETURN(const Json row, LoadRow(db, *t, c.row_id));
-  if (!from_centre && !t->centre_owned) MPP_RETURN_IF_ERROR(CheckReferences(db, policy, c));
+  // The rules of the office apply to what any replica sends: types, ranges, enumerations,
+  // times, no NIK in text, and references to rows that exist and are of the same site.
+  MPP_RETURN_IF_ERROR(
+      CheckRow(db, c.table, c.data, /*whole=*/row.is_null() && c.op == "insert",
+               row.is_null() ? c.data.value("site_code", "") : row.value("site_code", "")));
 
   if (row.is_null()) {
     if (c.op != "insert") {

@@ -7,6 +7,7 @@
 #include "schema/migrations.h"
 #include "sync/core/hlc.h"
 #include "sync/core/mutex.h"
+#include "sync/core/nik.h"
 #include "sync/core/time_util.h"
 #include "sync/db/migrate.h"
 #include "sync/store/change_log.h"
@@ -311,7 +312,7 @@ class SqliteCentralStore final : public CentralStore {
             "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)"));
     db::StatementRef s(stmt);
     s->Bind(1, FormatUtcMillis(clock_.NowMs())).Bind(2, peer).Bind(3, action);
-    s->Bind(4, ErrcName(error.code)).Bind(5, error.message.substr(0, 500));
+    s->Bind(4, ErrcName(error.code)).Bind(5, MaskNikLikeNumbers(error.message.substr(0, 500)));
     return s->Run();
   }
 
@@ -392,8 +393,10 @@ class SqliteCentralStore final : public CentralStore {
           .Bind(2, c.seq)
           .Bind(3, c.table.substr(0, 64))
           .Bind(4, c.row_id.substr(0, 64));
-      s->Bind(5, c.op.substr(0, 16)).Bind(6, c.data.dump()).Bind(7, ErrcName(why.code));
-      s->Bind(8, why.message.substr(0, 500)).Bind(9, now);
+      // A change refused for a NIK in its text must not leave the NIK in the centre's file.
+      s->Bind(5, c.op.substr(0, 16)).Bind(6, MaskNikLikeNumbers(DumpJson(c.data)));
+      s->Bind(7, ErrcName(why.code)).Bind(8, MaskNikLikeNumbers(why.message.substr(0, 500)));
+      s->Bind(9, now);
       MPP_RETURN_IF_ERROR(s->Run());
     }
     return {};
@@ -487,7 +490,9 @@ class SqliteCentralStore final : public CentralStore {
       if (!owner) return MakeError(Errc::kNotFound, "no " + table + " row with id '" + id + "'");
       audience = *owner;
     }
-    Json cols = columns;
+    // The office's rules, with times the operator wrote in any offset made UTC; the write
+    // below checks the row as stored (UpdateWithChange).
+    MPP_ASSIGN_OR_RETURN(Json cols, NormaliseRow(table, columns));
     // A status set by hand brings its time along, by the same rule as at the office.
     if (!t->centre_owned) {
       MPP_ASSIGN_OR_RETURN(const Json current, LoadRow(*db_, *t, id));
@@ -504,7 +509,7 @@ class SqliteCentralStore final : public CentralStore {
                                             "superseded by a later edit of the centre", hlc_));
       }
     }
-    return Json{{"table", table}, {"id", id}, {"columns", columns}, {"hlc", std::to_string(stamp)}};
+    return Json{{"table", table}, {"id", id}, {"columns", cols}, {"hlc", std::to_string(stamp)}};
   }
 
   Mutex mu_;

@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "sync/store/record_rules.h"
 #include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
@@ -84,6 +85,7 @@ Status InsertWithChange(db::Database& db, const MergePolicy& policy, std::string
   assert(db.InTransaction());
   const TablePolicy* t = policy.Find(table);
   assert(t);
+  MPP_RETURN_IF_ERROR(CheckRow(db, table, row, /*whole=*/true, row.value("site_code", "")));
   Json stamped = row;
   SetStampColumns(*t, stamped, stamp.hlc, /*new_row=*/true);
   MPP_RETURN_IF_ERROR(InsertRow(db, table, stamped));
@@ -118,6 +120,7 @@ Status UpdateWithChange(db::Database& db, const MergePolicy& policy, std::string
       if (!whole.contains(c)) whole[c] = row.value(c, Json(nullptr));
     }
   }
+  MPP_RETURN_IF_ERROR(CheckRow(db, table, whole, /*whole=*/false, row.value("site_code", "")));
   Json base = Json::object();
   for (const auto& [col, value] : whole.items()) {
     if (IsStampColumn(col)) continue;

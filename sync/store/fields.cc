@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "sync/core/ids.h"
+#include "sync/core/nik.h"
 #include "sync/core/time_util.h"
 
 namespace mpp::store {
@@ -26,11 +27,24 @@ std::string AllowedList(const FieldSpec& spec) {
   return out;
 }
 
-Status CheckField(const FieldSpec& spec, Json& value) {
-  const std::string name = Quoted(spec.name);
+bool IsCodeChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+Status CheckLength(const FieldSpec& spec, const std::string& name, std::string_view s) {
+  if (static_cast<int64_t>(s.size()) < spec.min || static_cast<int64_t>(s.size()) > spec.max) {
+    return MakeError(Errc::kOutOfRange, name + " must be " + std::to_string(spec.min) + " to " +
+                                            std::to_string(spec.max) + " bytes long");
+  }
+  return {};
+}
+
+// Checks `value` against `spec`, normalising a timestamp in place.
+Status CheckField(const FieldSpec& spec, const std::string& name, Json& value) {
   switch (spec.type) {
-    case FieldType::kString:
-    case FieldType::kFreeText: {
+    case FieldType::kString: {
       if (!value.is_string()) return MakeError(Errc::kInvalidType, name + " must be a string");
       const auto& s = value.get_ref<const std::string&>();
       if (spec.allowed.size() > 0) {
@@ -39,15 +53,22 @@ Status CheckField(const FieldSpec& spec, Json& value) {
         }
         return {};
       }
-      if (static_cast<int64_t>(s.size()) < spec.min || static_cast<int64_t>(s.size()) > spec.max) {
-        return MakeError(Errc::kOutOfRange, name + " must be " + std::to_string(spec.min) + " to " +
-                                                std::to_string(spec.max) + " bytes long");
-      }
-      if (spec.type == FieldType::kFreeText && ContainsNikLikeRun(s)) {
+      MPP_RETURN_IF_ERROR(CheckLength(spec, name, s));
+      if (ContainsNikLikeNumber(s)) {
         return MakeError(Errc::kInvalidValue,
                          name +
                              " contains a 16-digit number; a NIK must never be written in free "
                              "text (use the 'nik' field of the application)");
+      }
+      return {};
+    }
+    case FieldType::kCode: {
+      if (!value.is_string()) return MakeError(Errc::kInvalidType, name + " must be a string");
+      const auto& s = value.get_ref<const std::string&>();
+      MPP_RETURN_IF_ERROR(CheckLength(spec, name, s));
+      if (!std::all_of(s.begin(), s.end(), IsCodeChar) || ContainsNikLikeNumber(s)) {
+        return MakeError(Errc::kInvalidValue,
+                         name + " must be a code of capital letters, digits, '-' and '_'");
       }
       return {};
     }
@@ -69,8 +90,18 @@ Status CheckField(const FieldSpec& spec, Json& value) {
     case FieldType::kTimestamp: {
       if (!value.is_string()) return MakeError(Errc::kInvalidType, name + " must be a string");
       auto ms = ParseRfc3339(value.get_ref<const std::string&>());
-      if (!ms) return MakeError(Errc::kInvalidValue, name + ": " + ms.error().message);
+      if (!ms) {
+        return MakeError(Errc::kInvalidValue,
+                         name + " must be an RFC 3339 time such as 2026-12-01T08:30:00+08:00");
+      }
       value = FormatUtc(*ms);
+      return {};
+    }
+    case FieldType::kDate: {
+      const bool form = value.is_string() && value.get_ref<const std::string&>().size() == 10;
+      if (!form || !ParseRfc3339(value.get<std::string>() + "T00:00:00Z")) {
+        return MakeError(Errc::kInvalidValue, name + " must be a date such as 2026-12-01");
+      }
       return {};
     }
     case FieldType::kUuid: {
@@ -79,20 +110,27 @@ Status CheckField(const FieldSpec& spec, Json& value) {
       }
       return {};
     }
+    case FieldType::kNik: {
+      if (!value.is_string() || value.get_ref<const std::string&>().size() > 128) {
+        return MakeError(Errc::kInvalidType, name + " must be a string of 16 digits");
+      }
+      std::string digits = NikDigits(value.get_ref<const std::string&>());
+      MPP_RETURN_IF_ERROR(ValidateNik(digits));
+      value = std::move(digits);
+      return {};
+    }
+    case FieldType::kDigest: {
+      const bool ok = value.is_string() && value.get_ref<const std::string&>().size() == 64 &&
+                      std::all_of(value.get_ref<const std::string&>().begin(),
+                                  value.get_ref<const std::string&>().end(), IsLowerHex);
+      if (!ok) return MakeError(Errc::kInvalidValue, name + " must be 64 lowercase hex digits");
+      return {};
+    }
   }
   return {};
 }
 
 }  // namespace
-
-bool ContainsNikLikeRun(std::string_view text) {
-  int run = 0;
-  for (char c : text) {
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    if (run >= 16) return true;
-  }
-  return false;
-}
 
 Result<Json> ValidateFields(const Json& body, std::span<const FieldSpec> specs) {
   if (!body.is_object()) {
@@ -121,10 +159,62 @@ Result<Json> ValidateFields(const Json& body, std::span<const FieldSpec> specs) 
       continue;
     }
     Json value = *it;
-    MPP_RETURN_IF_ERROR(CheckField(spec, value));
+    MPP_RETURN_IF_ERROR(CheckField(spec, Quoted(spec.name), value));
     out[std::string(spec.name)] = std::move(value);
   }
   return out;
+}
+
+namespace {
+
+Result<Json> CheckColumns(std::string_view what, const Json& columns,
+                          std::span<const FieldSpec> specs, bool whole, bool stored) {
+  if (!columns.is_object()) {
+    return MakeError(Errc::kInvalidType, std::string(what) + ": send an object of columns");
+  }
+  Json out = Json::object();
+  for (const auto& [key, given] : columns.items()) {
+    auto spec =
+        std::find_if(specs.begin(), specs.end(), [&](const FieldSpec& s) { return s.name == key; });
+    const std::string name =
+        std::string(what) + "." + (key.size() > 64 ? key.substr(0, 64) + "..." : key);
+    if (spec == specs.end()) return MakeError(Errc::kUnknownField, "no column " + name);
+    Json value = given;
+    if (value.is_null()) {
+      if (spec->required) return MakeError(Errc::kMissingField, name + " may not be empty");
+    } else {
+      MPP_RETURN_IF_ERROR(CheckField(*spec, name, value));
+      if (stored && value != given) {
+        return MakeError(Errc::kInvalidValue, name +
+                                                  " is not in its stored form (a time is "
+                                                  "stored as UTC: 2026-12-01T00:30:00Z)");
+      }
+    }
+    out[key] = std::move(value);
+  }
+  if (whole) {
+    for (const FieldSpec& spec : specs) {
+      auto it = columns.find(spec.name);
+      if (spec.required && (it == columns.end() || it->is_null())) {
+        return MakeError(Errc::kMissingField,
+                         std::string(what) + "." + std::string(spec.name) + " is missing");
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Status CheckStoredColumns(std::string_view what, const Json& columns,
+                          std::span<const FieldSpec> specs, bool whole) {
+  MPP_RETURN_IF_ERROR(CheckColumns(what, columns, specs, whole, /*stored=*/true));
+  return {};
+}
+
+Result<Json> NormaliseColumns(std::string_view what, const Json& columns,
+                              std::span<const FieldSpec> specs) {
+  return CheckColumns(what, columns, specs, /*whole=*/false, /*stored=*/false);
 }
 
 }  // namespace mpp::store

@@ -36,11 +36,6 @@ Result<Json> InTransaction(db::Database& db, F&& fn) {
   return result;
 }
 
-Result<bool> Exists(db::Database& db, const std::string& sql, std::string_view key) {
-  MPP_ASSIGN_OR_RETURN(auto found, db.QueryText(sql, {key}));
-  return found.has_value();
-}
-
 }  // namespace
 
 Result<std::string> OfficeRecords::RecordId(const Json& fields) {
@@ -56,36 +51,10 @@ Result<std::string> OfficeRecords::RecordId(const Json& fields) {
   return id;
 }
 
-Status OfficeRecords::CheckCounter(const Json& fields) {
-  auto it = fields.find("counter_code");
-  if (it == fields.end()) return {};
-  MPP_ASSIGN_OR_RETURN(auto found,
-                       s_.db().QueryText("SELECT 1 FROM counters WHERE site_code = ? AND code = ?",
-                                         {s_.site_code, it->get_ref<const std::string&>()}));
-  if (!found) {
-    return MakeError(Errc::kUnknownCounter,
-                     "counter_code '" + it->get<std::string>() + "' is not a counter of this site");
-  }
-  return {};
-}
-
-Status OfficeRecords::CheckApplicationExists(const Json& fields) {
-  auto it = fields.find("application_id");
-  if (it == fields.end()) return {};
-  MPP_ASSIGN_OR_RETURN(auto found, Exists(s_.db(), "SELECT 1 FROM applications WHERE id = ?",
-                                          it->get<std::string>()));
-  if (!found) {
-    return MakeError(Errc::kUnknownApplication,
-                     "application_id '" + it->get<std::string>() + "' names no application");
-  }
-  return {};
-}
-
 Result<Json> OfficeRecords::CreateApplication(const Json& body) {
   MPP_ASSIGN_OR_RETURN(auto f, ValidateFields(body, kApplicationFields));
   std::optional<std::string> citizen_ref;
-  if (auto nik = f.find("nik"); nik != f.end()) {
-    MPP_RETURN_IF_ERROR(ValidateNik(nik->get<std::string>()));
+  if (auto nik = f.find("nik"); nik != f.end()) {  // checked and normalised by its spec
     citizen_ref = CitizenRef(s_.nik_key, nik->get<std::string>());
   }
   MutexLock lock(s_.mu);
@@ -95,12 +64,7 @@ Result<Json> OfficeRecords::CreateApplication(const Json& body) {
     return MakeError(Errc::kInactiveService,
                      "service '" + service["code"].get<std::string>() + "' is no longer offered");
   }
-  MPP_RETURN_IF_ERROR(CheckCounter(f));
-  if (auto t = f.find("ticket_id"); t != f.end()) {
-    MPP_ASSIGN_OR_RETURN(
-        auto found, Exists(db, "SELECT 1 FROM queue_tickets WHERE id = ?", t->get<std::string>()));
-    if (!found) return MakeError(Errc::kInvalidValue, "'ticket_id' names no queue ticket");
-  }
+  // The counter and the ticket are checked with the row (CheckRow, in InsertWithChange).
   MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   auto written = InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
@@ -183,7 +147,6 @@ Result<Json> OfficeRecords::RecordPayment(const Json& body) {
   MPP_ASSIGN_OR_RETURN(auto f, ValidateFields(body, kPaymentFields));
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  MPP_RETURN_IF_ERROR(CheckApplicationExists(f));
   MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
@@ -203,8 +166,6 @@ Result<Json> OfficeRecords::RecordSurvey(const Json& body) {
   MPP_ASSIGN_OR_RETURN(auto f, ValidateFields(body, kSurveyFields));
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  MPP_RETURN_IF_ERROR(LoadService(f["service_code"]));
-  MPP_RETURN_IF_ERROR(CheckApplicationExists(f));
   MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
@@ -224,10 +185,6 @@ Result<Json> OfficeRecords::CreateComplaint(const Json& body) {
   MPP_ASSIGN_OR_RETURN(auto f, ValidateFields(body, kComplaintFields));
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
-  if (f.contains("service_code")) {
-    MPP_RETURN_IF_ERROR(LoadService(f["service_code"]));
-  }
-  MPP_RETURN_IF_ERROR(CheckApplicationExists(f));
   MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
   return InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
@@ -280,7 +237,6 @@ Result<Json> OfficeRecords::IssueTicket(const Json& body) {
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   MPP_ASSIGN_OR_RETURN(auto service, LoadService(f["service_code"]));
-  MPP_RETURN_IF_ERROR(CheckCounter(f));
   const int64_t now = s_.stamp_clock.NowMs();
   const std::string day = LocalDate(now, s_.tz_offset_minutes);
   const std::string prefix =

@@ -70,8 +70,6 @@ class OfficeRecords {
   Result<Json> LoadService(const std::string& code) REQUIRES(s_.mu);
   // The id of a new record: the client's, if it carries this site's tag, else a new one.
   Result<std::string> RecordId(const Json& fields) REQUIRES(s_.mu);
-  Status CheckCounter(const Json& fields) REQUIRES(s_.mu);
-  Status CheckApplicationExists(const Json& fields) REQUIRES(s_.mu);
 
   SiteState& s_;
 };

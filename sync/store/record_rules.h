@@ -3,10 +3,12 @@
 // the application's state machine. Every writer applies these same rules.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string_view>
 
 #include "sync/core/json.h"
+#include "sync/db/database.h"
 #include "sync/store/fields.h"
 
 namespace mpp::store {
@@ -25,6 +27,24 @@ extern const std::span<const FieldSpec> kComplaintFields;
 extern const std::span<const FieldSpec> kComplaintPatchFields;
 // POST /api/v1/tickets
 extern const std::span<const FieldSpec> kTicketFields;
+
+// The rules of a stored row of a site's table (counters, queue_tickets, applications,
+// application_events, payments, surveys, complaints): one spec per column but the stamp
+// columns. None for reference data and the centre's own records.
+std::optional<std::span<const FieldSpec>> RowRules(std::string_view table);
+
+// Checks what a write puts in `table`, for every writer: the office, the centre's own edits,
+// and a change received from another replica. `columns` is a whole row (`whole`) or the
+// columns an update sets, in stored form (CheckStoredColumns), and every column that names
+// another row must name one that exists: reference data (kUnknownService, ...) or a record of
+// `site`, the row's own site (kUnknownApplication, kUnknownCounter, ...; kForbiddenRow when it
+// names another site's).
+Status CheckRow(db::Database& db, std::string_view table, const Json& row, bool whole,
+                std::string_view site);
+
+// Columns a person sends for `table` (the centre's operator) checked by the same specs, with
+// times normalised to UTC; CheckRow then checks them as stored.
+Result<Json> NormaliseRow(std::string_view table, const Json& columns);
 
 // The largest amount of money a record may carry, in rupiah.
 constexpr int64_t kMaxIdr = 100'000'000'000;

@@ -63,7 +63,13 @@ TEST_F(DatabaseTest, ConstraintViolationsMapToStableCodes) {
   EXPECT_EQ(check.error().code, Errc::kInvalidValue);
   auto syntax = db_->Exec("SELEC nonsense");
   ASSERT_FALSE(syntax.ok());
-  EXPECT_EQ(syntax.error().code, Errc::kStorage);
+  EXPECT_EQ(syntax.error().code, Errc::kInternal);  // a statement of ours SQLite refuses: a bug
+  // Issue 11, finding 5: no engine text in a message a client may see.
+  for (const auto& e : {dup.error(), check.error(), syntax.error()}) {
+    EXPECT_EQ(e.message.find("constraint"), std::string::npos) << e.message;
+    EXPECT_EQ(e.message.find("syntax"), std::string::npos) << e.message;
+    EXPECT_EQ(e.message.find("SELEC"), std::string::npos) << e.message;
+  }
 }
 
 TEST_F(DatabaseTest, BoundValuesAreNeverSql) {

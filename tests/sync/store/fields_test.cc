@@ -5,13 +5,11 @@
 namespace mpp::store {
 namespace {
 
+constexpr std::string_view kKinds[] = {"a", "b"};
 const FieldSpec kSpecs[] = {
-    {"name", FieldType::kString, true, 1, 5},
-    {"kind", FieldType::kString, false, 0, 0, {"a", "b"}},
-    {"n", FieldType::kInteger, false, 1, 4},
-    {"at", FieldType::kTimestamp},
-    {"text", FieldType::kFreeText, false, 0, 100},
-    {"ref", FieldType::kUuid},
+    {"name", FieldType::kString, true, 1, 5},    {"kind", FieldType::kString, false, 0, 0, kKinds},
+    {"n", FieldType::kInteger, false, 1, 4},     {"at", FieldType::kTimestamp},
+    {"text", FieldType::kString, false, 0, 100}, {"ref", FieldType::kUuid},
 };
 
 Errc CodeOf(const Json& body) {
