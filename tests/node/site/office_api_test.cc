@@ -70,6 +70,31 @@ TEST_F(OfficeApiTest, HappyPathThroughEveryEndpoint) {
   EXPECT_EQ(CallJson("GET", "/api/v1/counters", nullptr, 200)["items"].size(), 12u);
 }
 
+// Issue 11, finding 14: an error message repeated what the client sent, so a NIK typed into
+// the wrong field (or the path) was echoed back to the screen and into the log. Every message
+// masks a 16-digit run, spaced or not; nothing is stored.
+TEST_F(OfficeApiTest, ErrorsNeverRepeatANik) {
+  const std::string before = Snapshot();
+  const std::string nik = store::kTestNik;
+  for (const Json& body : std::vector<Json>{
+           {{"service_code", nik}, {"nik", nik}},
+           {{"service_code", "DKC-KTP"}, {"counter_code", nik}},
+           {{"service_code", "DKC-KTP"}, {nik, 1}},
+           {{"service_code", "DKC-KTP"}, {"notes", "7301 0145 0890 0001"}},
+           {{"service_code", "DKC-KTP"}, {"officer", nik}},
+           {{"service_code", "DKC-KTP"}, {"received_at", nik}},
+       }) {
+    auto r = Call("POST", "/api/v1/applications", body.dump());
+    EXPECT_EQ(r.status / 100, 4) << body.dump() << " → " << r.body;
+    EXPECT_EQ(r.body.find("73010145"), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.find("7301 0145"), std::string::npos) << r.body;
+  }
+  auto r = Call("GET", "/api/v1/applications/" + nik);
+  EXPECT_EQ(r.status / 100, 4) << r.body;
+  EXPECT_EQ(r.body.find("73010145"), std::string::npos) << r.body;
+  EXPECT_EQ(Snapshot(), before);
+}
+
 struct BadCase {
   const char* name;
   const char* method;

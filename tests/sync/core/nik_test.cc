@@ -34,5 +34,42 @@ TEST(NikTest, CitizenRefIsAKeyedHash) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+// Issue 11, finding 14: a NIK written with spaces, dots, dashes or full-width digits was not
+// recognised in free text.
+TEST(NikTest, FindsANikHiddenBySeparatorsOrFullWidthDigits) {
+  for (const char* hidden : {"7301014508900001", "NIK: 7301 0145 0890 0001.", "7301.0145.0890.0001",
+                             "7301-0145-0890-0001",
+                             "7301\xC2\xA0"
+                             "014508900001",
+                             "\xEF\xBC\x97\xEF\xBC\x93"
+                             "01014508900001",
+                             "7301\xE2\x80\x8B"
+                             "014508900001",
+                             "12345678901234567890"}) {
+    EXPECT_TRUE(ContainsNikLikeNumber(hidden)) << hidden;
+  }
+  for (const char* fine : {"", "Berkas lengkap", "730101450890000", "7301/0145/0890/0001",
+                           "7301,0145,0890,0001", "tel 0812 3456 789", "7301a014508900001"}) {
+    EXPECT_FALSE(ContainsNikLikeNumber(fine)) << fine;
+  }
+}
+
+TEST(NikTest, NikDigitsReadsWhatTheClerkMeant) {
+  EXPECT_EQ(NikDigits("7301 0145-0890.0001"), "7301014508900001");
+  EXPECT_EQ(NikDigits("\xEF\xBC\x97\xEF\xBC\x93"
+                      "01014508900001"),
+            "7301014508900001");
+  EXPECT_EQ(NikDigits("7301a"), "7301a");  // still refused by ValidateNik
+  EXPECT_TRUE(ValidateNik(NikDigits("7301 0145 0890 0001")).ok());
+}
+
+TEST(NikTest, MaskHidesEveryRunAndKeepsTheRest) {
+  EXPECT_EQ(MaskNikLikeNumbers("no column 7301014508900001"), "no column [16-digit number hidden]");
+  EXPECT_EQ(MaskNikLikeNumbers("a 7301 0145 0890 0001 b 7301014508900002"),
+            "a [16-digit number hidden] b [16-digit number hidden]");
+  EXPECT_EQ(MaskNikLikeNumbers("seq 12345 of 730101"), "seq 12345 of 730101");
+  EXPECT_EQ(MaskNikLikeNumbers("caf\xC3\xA9"), "caf\xC3\xA9");
+}
+
 }  // namespace
 }  // namespace mpp

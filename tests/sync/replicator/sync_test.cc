@@ -905,6 +905,129 @@ TEST_F(SyncTest, AChangeWithAMistypedKeyIsSetAsideNotA500) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
+// Issue 11, findings 2, 3 and 14: the centre stored whatever a site pushed (5 MB notes, a
+// received_at that is no time, a NIK in free text, a payment on another site's application).
+// Every pushed row is now checked with the office's own rules (record_rules.cc), and each of
+// these is set aside with a stable code while the centre's data stays as it was.
+TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
+  TestSite& a = AddSite("MPP7301");
+  TestSite& b = AddSite("MPP7302");
+  const std::string id = NewApp(a)["id"];
+  auto pay = a.store->office().RecordPayment(
+      {{"application_id", id}, {"amount_idr", 50000}, {"method", "cash"}});
+  ASSERT_TRUE(pay.ok()) << pay.error().message;
+  const std::string theirs = NewApp(b)["id"];
+  Json inserts = PushBody(a, 0)["changes"];
+  Sync(a);
+  Sync(b);
+  Json app_row, pay_row;
+  for (const auto& c : inserts) {
+    if (c["table"] == "applications" && c["op"] == "insert") app_row = c["data"];
+    if (c["table"] == "payments" && c["op"] == "insert") pay_row = c["data"];
+  }
+  ASSERT_FALSE(app_row.is_null());
+  ASSERT_FALSE(pay_row.is_null());
+  const std::string before = CentralData();
+  const int64_t payments = CentralCount("SELECT COUNT(*) FROM payments");
+  int n = 0;
+  auto push = [&](const std::string& table, const std::string& op, Json data, const char* code,
+                  std::string row_id = "") {
+    SCOPED_TRACE(table + " " + op + " " + data.dump().substr(0, 120));
+    auto acked = central_->AckedSeq("MPP7301");
+    ASSERT_TRUE(acked.ok());
+    Change c;
+    c.seq = *acked + 1;
+    c.hlc = MakeHlc(kSyncT0 + 60'000 + ++n, 1);
+    c.table = table;
+    c.op = op;
+    if (row_id.empty()) row_id = data.value("id", id);
+    c.row_id = row_id;
+    c.data = std::move(data);
+    auto r = RawPush(a, protocol::ToJson(protocol::PushRequest{"MPP7301", c.seq, {c}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto j = Json::parse(r.body);
+    EXPECT_EQ(j["quarantined"], 1) << r.body;
+    EXPECT_EQ(j["refused"][0]["code"], code) << r.body;
+    EXPECT_EQ(r.body.find("3201010101010001"), std::string::npos) << r.body;
+  };
+  push("applications", "update", {{"notes", std::string(5 << 20, 'x')}}, "out_of_range", id);
+  push("applications", "update", {{"received_at", "not a timestamp"}}, "invalid_value", id);
+  push("applications", "update", {{"notes", "NIK 3201010101010001"}}, "invalid_value", id);
+  push("applications", "update", {{"notes", "NIK 3201 0101 0101 0001"}}, "invalid_value", id);
+  push("applications", "update",
+       {{"notes",
+         "NIK \xEF\xBC\x93\xEF\xBC\x92\xEF\xBC\x90\xEF\xBC\x91"
+         "0101.0101-0001"}},
+       "invalid_value", id);
+  push("applications", "update", {{"officer", "3201010101010001"}}, "invalid_value", id);
+  push("applications", "update", {{"status", "bogus"}}, "out_of_range", id);
+  push("applications", "update", {{"fee_idr", -5}}, "out_of_range", id);
+  push("applications", "update", {{"service_code", "NO-SUCH"}}, "unknown_service", id);
+  push("applications", "update", {{"counter_code", "G99"}}, "unknown_counter", id);
+  push("applications", "update", {{"citizen_ref", "not hex"}}, "invalid_value", id);
+
+  Json fresh = app_row;
+  fresh["id"] = "01a20e43-21a7-7e9a-8fba-5bfaeedf1772";
+  fresh["service_code"] = "NO-SUCH";
+  push("applications", "insert", fresh, "unknown_service");
+  fresh = app_row;
+  fresh["id"] = "01a20e43-21a7-7e9a-8fba-5bfaeedf1773";
+  fresh.erase("received_at");
+  push("applications", "insert", fresh, "missing_field");
+
+  Json stolen = pay_row;
+  stolen["id"] = "01a20e43-21a7-7e9a-8fba-5bfaeedf1774";
+  stolen["application_id"] = theirs;  // B's application
+  stolen["amount_idr"] = 99'999'999;
+  push("payments", "insert", stolen, "forbidden_row");
+  stolen["application_id"] = "01a20e43-21a7-7e9a-8fba-5bfaeedf1775";  // nobody's
+  push("payments", "insert", stolen, "unknown_application");
+  stolen["application_id"] = id;
+  stolen["reference"] = "3201010101010001";
+  push("payments", "insert", stolen, "invalid_value");
+
+  EXPECT_EQ(CentralData(), before);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM payments"), payments);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE notes IS NOT NULL OR "
+                         "officer IS NOT NULL OR status <> 'received'"),
+            0);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM quarantine WHERE data LIKE '%3201010101010001%' "
+                         "OR reason LIKE '%3201010101010001%'"),
+            0);
+  ExpectInSync(b);
+}
+
+// Issue 11, finding 3: the centre's own PATCH /api/v1/records stored a NIK in notes and
+// completed_at "not-a-time", and the site pulled them. The operator's columns go through the
+// same rules.
+TEST_F(SyncTest, TheCentresOwnEditsAreCheckedWithTheSameRules) {
+  TestSite& a = AddSite("MPP7301");
+  const std::string id = NewApp(a)["id"];
+  Sync(a);
+  const std::string before = CentralData();
+  struct Bad {
+    Json columns;
+    Errc code;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {{{"notes", "NIK 3201010101010001"}}, Errc::kInvalidValue},
+           {{{"completed_at", "not-a-time"}}, Errc::kInvalidValue},
+           {{{"status", "bogus"}}, Errc::kOutOfRange},
+           {{{"service_code", "NO-SUCH"}}, Errc::kForbiddenColumn},
+           {{{"notes", std::string(2000, 'x')}}, Errc::kOutOfRange},
+       }) {
+    auto r = Decide("applications", id, bad.columns);
+    ASSERT_FALSE(r.ok()) << bad.columns.dump();
+    EXPECT_EQ(r.error().code, bad.code) << bad.columns.dump() << ": " << r.error().message;
+    EXPECT_EQ(r.error().message.find("3201010101010001"), std::string::npos);
+  }
+  EXPECT_EQ(CentralData(), before);
+  auto ok = Decide("applications", id, {{"notes", "checked by the centre"}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  Sync(a);
+  ExpectInSync(a);
+}
+
 TEST_F(SyncTest, ATerminalStatusNeverFallsBack) {
   TestSite& a = AddSite("MPP7301");
   Json app = NewApp(a);

@@ -4,7 +4,11 @@
 
 #include "sync/core/ids.h"
 
+#include <set>
 #include "sync/core/hlc.h"
+
+#include "sync/store/record_rules.h"
+#include "sync/store/rows.h"
 #include "tests/sync/store/store_fixture.h"
 
 namespace mpp::store {
@@ -248,6 +252,32 @@ TEST_F(SiteStoreTest, ClockResumesAboveThePersistedStampAfterARestartWithAClockB
   ASSERT_TRUE(status.ok());
   EXPECT_EQ((*status)["pending_changes"], Changes());
   EXPECT_EQ((*status)["counts"]["applications"], 2);
+}
+
+// The rules every writer checks (record_rules.cc) name each column of each site table but
+// the stamp columns, no more and no fewer: a column added to the schema without a rule would
+// be stored unchecked, at the site and at the centre.
+TEST_F(SiteStoreTest, TheRowRulesCoverEveryColumnOfEverySiteTable) {
+  for (const char* table : {"counters", "queue_tickets", "applications", "application_events",
+                            "payments", "surveys", "complaints"}) {
+    SCOPED_TRACE(table);
+    auto rules = RowRules(table);
+    ASSERT_TRUE(rules.has_value());
+    std::set<std::string> declared;
+    for (const FieldSpec& f : *rules) declared.insert(std::string(f.name));
+    std::set<std::string> schema;
+    auto s = store_->database_for_testing().Prepare(
+        std::string("SELECT name FROM pragma_table_info('") + table + "')");
+    ASSERT_TRUE(s.ok());
+    while (true) {
+      auto row = (*s)->Step();
+      ASSERT_TRUE(row.ok());
+      if (!*row) break;
+      if (!IsStampColumn((*s)->ColumnText(0))) schema.insert((*s)->ColumnText(0));
+    }
+    EXPECT_EQ(declared, schema);
+  }
+  EXPECT_FALSE(RowRules("services").has_value());  // reference data: the centre's
 }
 
 }  // namespace
