@@ -36,6 +36,10 @@ struct Change {
 
 constexpr const char* kCentreOrigin = "CENTRAL";
 
+// The most changes one push or one pull page carries; a longer one is refused whole (a push)
+// or cut (a page), whatever its size in bytes.
+constexpr size_t kMaxBatchChanges = 2000;
+
 // {"seq":..,"hlc":"<decimal>","origin":..,"table":..,"row":..,"op":..,"data":{..},"base":{..}}
 // The hlc travels as a decimal string: it does not fit a JavaScript number.
 Json ChangeToJson(const Change& c);

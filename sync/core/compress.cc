@@ -14,6 +14,14 @@ std::string ZstdCompress(std::string_view data, int level) {
 }
 
 Result<std::string> ZstdDecompress(std::string_view data, size_t max_size) {
+  // A frame that declares its size says at once whether it is too large; one that does not
+  // is cut off as soon as it expands past `max_size`, below.
+  const unsigned long long declared = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR &&
+      declared > max_size) {
+    return MakeError(Errc::kBodyTooLarge,
+                     "decompressed body is over " + std::to_string(max_size) + " bytes");
+  }
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   std::string out;
   ZSTD_inBuffer in{data.data(), data.size(), 0};

@@ -9,6 +9,10 @@ namespace {
 
 Result<std::vector<Change>> ChangesFromJson(const Json& j, bool need_origin) {
   if (!j.is_array()) return MakeError(Errc::kInvalidType, "'changes' must be an array");
+  if (j.size() > kMaxBatchChanges) {
+    return MakeError(Errc::kBodyTooLarge, "a batch holds at most " +
+                                              std::to_string(kMaxBatchChanges) + " changes");
+  }
   std::vector<Change> out;
   out.reserve(j.size());
   for (const Json& c : j) {
@@ -133,7 +137,7 @@ Result<Json> DecodeBody(std::string_view body, std::string_view content_encoding
   if (content_encoding != "zstd") {
     return MakeError(Errc::kUnsupportedMediaType, "Content-Encoding must be zstd or none");
   }
-  MPP_ASSIGN_OR_RETURN(auto raw, ZstdDecompress(body, kMaxSyncBody * 8));
+  MPP_ASSIGN_OR_RETURN(auto raw, ZstdDecompress(body, kMaxSyncBody));
   return ParseJson(raw);
 }
 

@@ -13,8 +13,13 @@
 
 namespace mpp::protocol {
 
-// Bodies over this size (compressed) are refused; decompressed, 8× that.
-constexpr size_t kMaxSyncBody = 16 * 1024 * 1024;
+// The largest sync body, compressed or decompressed: a push batch is at most 256 KiB of
+// changes (SyncOptions::max_batch_bytes) and a pull page at most kMaxPageBytes, so a larger
+// body is not one a peer of this build sends. With kMaxJsonValues and kMaxBatchChanges it
+// bounds what one request can cost the centre (docs/reliability.md, request cost).
+constexpr size_t kMaxSyncBody = 8 * 1024 * 1024;
+// The largest pull page a site may ask for (?max_bytes=).
+constexpr size_t kMaxPageBytes = 4 * 1024 * 1024;
 
 struct PushRequest {
   std::string site;

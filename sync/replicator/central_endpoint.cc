@@ -168,7 +168,7 @@ http::Response CentralEndpoint::Pull(const http::Request& request, const protoco
     if (k == "after") {
       after = *n;
     } else if (k == "max_bytes") {
-      max_bytes = std::clamp<int64_t>(*n, 1024, 16 * 1024 * 1024);
+      max_bytes = std::clamp<int64_t>(*n, 1024, protocol::kMaxPageBytes);
     } else {
       return ErrorResponse(MakeError(Errc::kUnknownField, "pull accepts 'after' and 'max_bytes'"));
     }

@@ -54,7 +54,7 @@ struct LogPage {
 // entries for that site or for all ('*'): the centre's feed. kStorage on a corrupt entry.
 Result<LogPage> ReadChangeLog(db::Database& db, int64_t after_seq,
                               const std::optional<std::string>& audience, size_t max_bytes,
-                              size_t max_changes = 10000);
+                              size_t max_changes = kMaxBatchChanges);
 
 // Stamps received from other replicas are persisted as a high-water mark in the same
 // transaction as the changes that carry them, so a restarted replica's clock starts above

@@ -14,6 +14,9 @@
 #include <optional>
 #include <thread>
 
+#include <fstream>
+
+#include "sync/core/compress.h"
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
@@ -145,6 +148,90 @@ TEST_F(HostileClientTest, SlowDripConnectionsAreDroppedAndOthersAreServed) {
       "slow drip: %lld of 50 connections dropped within 5 s (timeout 2 s); another site served "
       "%d requests meanwhile, mean %.2f ms, 0 errors\n",
       static_cast<long long>(n_dropped), served, served_ms / served);
+}
+
+// The centre's peak resident memory (VmHWM), in MiB.
+double PeakRssMib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024;
+  }
+  return -1;
+}
+
+// Issue 11, finding 6: a 2.7 KiB zstd body expanding to 28.6 MiB of {} elements cost the
+// centre 1.45 GB and 12 s, and four at once stalled another site's pull for 11.6 s. A body is
+// now refused as soon as it expands past 8 MiB, holds more than 200,000 JSON values, or more
+// than 2,000 changes: each answer is 413 and costs milliseconds.
+TEST_F(HostileClientTest, ExpensiveBodiesAreRefusedCheaplyAndAnotherSiteBarelyNotices) {
+  std::string elements;
+  for (int i = 0; i < 9'500'000; ++i) elements += "{},";  // 28.5 MiB
+  elements.pop_back();
+  const std::string bomb =
+      ZstdCompress(R"({"site":"MPP7301","first_seq":1,"changes":[)" + elements + "]}");
+  const std::string values = ZstdCompress(  // 7.2 MiB expanded: under the size limit
+      R"({"site":"MPP7301","first_seq":1,"changes":[)" + elements.substr(0, 2'500'000 * 3 - 1) +
+      "]}");
+  std::string many = R"({"site":"MPP7301","first_seq":1,"changes":[)";
+  for (int i = 1; i <= 2001; ++i) {
+    many += R"({"seq":)" + std::to_string(i) +
+            R"(,"hlc":"1","table":"surveys","row":"x","op":"insert","data":{}},)";
+  }
+  many.back() = ']';
+  many += "}";
+  elements.clear();
+  std::printf("bodies: %zu B expanding to 28.5 MiB; %zu B expanding to 7.2 MiB; %zu changes\n",
+              bomb.size(), values.size(), size_t{2001});
+
+  auto victim = Client("MPP7302");
+  int errors = 0;
+  (void)MedianPullMs(*victim, 20, &errors);
+  const double alone = MedianPullMs(*victim, 120, &errors);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> sent{0}, refused{0};
+  std::vector<std::thread> attackers;
+  for (int t = 0; t < 4; ++t) {
+    attackers.emplace_back([&, t] {
+      auto c = Client("MPP7301");
+      for (int i = t; !stop; ++i) {  // ~8 a second each: within the rate limit
+        http::Request r;
+        r.method = "POST";
+        r.target = "/sync/v1/push";
+        r.content_type = "application/json";
+        r.headers = {{protocol::kHeaderProtocol, "1"}, {protocol::kHeaderSchema, "3"}};
+        if (i % 3 == 2) {
+          r.body = many;
+        } else {
+          r.body = i % 3 == 0 ? bomb : values;
+          r.headers.push_back({"content-encoding", "zstd"});
+        }
+        auto res = c->Send(r);
+        ++sent;
+        if (res.ok() && res->status == 413 &&
+            res->body.find("body_too_large") != std::string::npos) {
+          ++refused;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(120));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double attacked = MedianPullMs(*victim, 120, &errors);
+  stop = true;
+  for (auto& t : attackers) t.join();
+  const double peak = PeakRssMib(central_->pid());
+  EXPECT_EQ(errors, 0) << "the other site was refused or failed";
+  EXPECT_EQ(refused.load(), sent.load()) << "an expensive body was not refused with 413";
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  EXPECT_LT(attacked, alone * 1.2 + 0.5) << "the other site's median latency grew more than 20%";
+  EXPECT_LT(peak, 256) << "the centre's memory grew with the bodies";
+#endif
+  std::printf(
+      "expensive bodies: MPP7301 sent %lld (%lld answered 413); MPP7302 median pull %.2f ms "
+      "alone, %.2f ms meanwhile (%+.0f%%), 0 errors; centre peak RSS %.0f MiB\n",
+      static_cast<long long>(sent.load()), static_cast<long long>(refused.load()), alone, attacked,
+      (attacked / alone - 1) * 100, peak);
 }
 
 }  // namespace

@@ -42,5 +42,39 @@ TEST(MessagesTest, BodiesCompressAndRefuseBombs) {
   EXPECT_FALSE(DecodeBody(z.substr(0, z.size() / 2), "zstd").ok());
 }
 
+// Issue 11, finding 6: what one body may cost is bounded by its decompressed size, the number
+// of JSON values and the number of changes, not only by its size on the wire.
+TEST(MessagesTest, ABodyIsRefusedByWhatItWouldCostToParse) {
+  const std::string over(kMaxSyncBody + 1, ' ');
+  auto z = DecodeBody(EncodeBody(Json(over), true), "zstd");
+  ASSERT_FALSE(z.ok());
+  EXPECT_EQ(z.error().code, Errc::kBodyTooLarge);
+  EXPECT_TRUE(DecodeBody(EncodeBody(Json(std::string(kMaxSyncBody - 16, ' ')), true), "zstd").ok());
+
+  std::string objects = "[";
+  for (size_t i = 0; i < kMaxJsonValues; ++i) objects += "{},";
+  objects.back() = ']';  // kMaxJsonValues objects inside one array: one too many
+  auto v = DecodeBody(objects, "");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, Errc::kBodyTooLarge);
+  objects.erase(1, 3);
+  EXPECT_TRUE(DecodeBody(objects, "").ok());
+  // Commas inside strings are not values.
+  EXPECT_TRUE(ParseJson(Json(std::string(kMaxJsonValues * 2, ',')).dump()).ok());
+
+  Json push = {{"site", "MPP7301"}, {"first_seq", 1}, {"changes", Json::array()}};
+  for (size_t i = 1; i <= kMaxBatchChanges + 1; ++i) {
+    Json c = {{"seq", i}, {"hlc", "1"}, {"table", "surveys"}, {"row", "x"}, {"op", "insert"}};
+    c["data"] = {{"u1", 1}};
+    push["changes"].push_back(c);
+  }
+  auto p = PushRequestFromJson(push);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, Errc::kBodyTooLarge);
+  push["changes"].erase(push["changes"].size() - 1);
+  auto fits = PushRequestFromJson(push);
+  EXPECT_TRUE(fits.ok()) << fits.error().message;
+}
+
 }  // namespace
 }  // namespace mpp::protocol
