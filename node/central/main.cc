@@ -13,6 +13,7 @@
 #include "node/central/central_api.h"
 #include "node/common/daemon.h"
 #include "node/common/options.h"
+#include "node/common/private_files.h"
 #include "schema/migrations.h"
 #include "sync/core/log.h"
 #include "sync/protocol/messages.h"
@@ -40,6 +41,7 @@ int Usage(const std::string& problem) {
 }
 
 int Run(int argc, char** argv) {
+  mpp::common::KeepFilesPrivate();
   auto opt = mpp::common::ParseOptions(argc, argv,
                                        {"data", "listen", "cert", "key", "ca", "crl", "log-level",
                                         "workers", "rate-limit", "timeout"});
@@ -59,8 +61,12 @@ int Run(int argc, char** argv) {
   if (timeout < 1 || timeout > 3600) return Usage("--timeout must be 1 to 3600 seconds");
 
   mpp::common::BlockStopSignals();
-  std::error_code ec;
-  std::filesystem::create_directories(opt->at("data"), ec);
+  if (auto s = mpp::common::MakePrivateDirectory(opt->at("data")); !s) {
+    mpp::Log(
+        mpp::LogLevel::kError, "start_failed",
+        {{"code", std::string(mpp::ErrcName(s.error().code))}, {"message", s.error().message}});
+    return 1;
+  }
   mpp::SystemClock clock;
   auto store = mpp::store::OpenSqliteCentralStore(opt->at("data") + "/central.db", clock);
   if (!store) {

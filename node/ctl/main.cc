@@ -28,6 +28,7 @@
 
 #include "node/common/dir_lock.h"
 #include "node/common/options.h"
+#include "node/common/private_files.h"
 #include "node/ctl/demo_generator.h"
 #include "node/ctl/https_transport.h"
 #include "schema/migrations.h"
@@ -70,10 +71,7 @@ int Fail(const mpp::Error& e) {
 int Init(const std::map<std::string, std::string>& opt) {
   if (!opt.count("site") || !opt.count("data")) return Usage("init needs --site and --data");
   const std::string dir = opt.at("data");
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot create " + dir + ": " + ec.message()));
+  if (auto s = mpp::common::MakePrivateDirectory(dir); !s) return Fail(s.error());
   mpp::store::InitOptions init{opt.at("site"), ""};
   if (opt.count("nik-key-file")) {
     std::ifstream in(opt.at("nik-key-file"), std::ios::binary);
@@ -382,6 +380,7 @@ const std::vector<Command>& Commands() {
 }
 
 int Run(int argc, char** argv) {
+  mpp::common::KeepFilesPrivate();
   mpp::common::OptionSpec spec;
   spec.switches = {"json"};
   spec.max_positional = 1;  // the command, before or after the options

@@ -18,6 +18,7 @@
 #include "node/common/daemon.h"
 #include "node/common/dir_lock.h"
 #include "node/common/options.h"
+#include "node/common/private_files.h"
 #include "node/site/office_api.h"
 #include "sync/core/log.h"
 #include "sync/store/site_store.h"
@@ -49,6 +50,7 @@ int Usage(const std::string& problem) {
 }
 
 int Run(int argc, char** argv) {
+  mpp::common::KeepFilesPrivate();
   auto line =
       mpp::common::ParseOptions(argc, argv,
                                 {.valued = {"data", "listen", "log-level", "workers", "allow-host"},
@@ -86,6 +88,12 @@ int Run(int argc, char** argv) {
     mpp::Log(mpp::LogLevel::kError, "start_failed",
              {{"code", std::string(mpp::ErrcName(lock.error().code))},
               {"message", lock.error().message}});
+    return 1;
+  }
+  if (auto s = mpp::common::MakePrivateDirectory(opt->at("data")); !s) {
+    mpp::Log(
+        mpp::LogLevel::kError, "start_failed",
+        {{"code", std::string(mpp::ErrcName(s.error().code))}, {"message", s.error().message}});
     return 1;
   }
   mpp::common::BlockStopSignals();

@@ -1,6 +1,9 @@
 #include "sync/db/database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cassert>
 #include <cstdlib>
@@ -58,6 +61,33 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
       return MakeError(Errc::kInternal, "internal error in a database statement (" +
                                             std::string(what) + "); see the log");
   }
+}
+
+// The database and its -wal and -shm files are readable by their owner only, whatever the
+// umask: they hold citizens' records. SQLite gives the -wal and -shm files the mode of the
+// database file, so the file is made 0600 before SQLite creates it, and one left wider by an
+// older version or a copy is narrowed (and said so in the log).
+Status MakePrivate(const std::string& path, bool create) {
+  if (path.empty() || path == ":memory:") return {};
+  if (create) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return MakeError(Errc::kStorage, "cannot create " + path +
+                                           " (check that its directory "
+                                           "exists and is writable by this user)");
+    }
+    ::close(fd);
+  }
+  for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+    if (::chmod(f.c_str(), 0600) != 0) {
+      return MakeError(Errc::kStorage, f + " is readable by other users and cannot be made "
+                                           "private (chmod 600 it as its owner)");
+    }
+    Log(LogLevel::kWarn, "permissions_tightened", {{"file", f}, {"mode", "0600"}});
+  }
+  return {};
 }
 
 }  // namespace
@@ -144,6 +174,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, OpenOp
     return MakeError(Errc::kNotInitialised,
                      "no database at " + path + "; create it first with `mppctl init`");
   }
+  MPP_RETURN_IF_ERROR(MakePrivate(path, options.create));
   sqlite3* raw = nullptr;
   const int flags =
       SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -260,6 +261,25 @@ TEST(NodeStartupTest, RefusesAnUninitialisedDirectoryOrANewerSchemaClearly) {
   EXPECT_EQ(RunCommand({MPP_NODE_BIN, "--data", dir.path(), "--listen", "127.0.0.1:0"}, &out), 1);
   EXPECT_NE(out.find("schema_too_new"), std::string::npos) << out;
   EXPECT_EQ(RunCommand({MPP_NODE_BIN, "--bogus"}, &out), 2);
+}
+
+// Issue 11, finding 13: whatever the umask a technician's shell has, the data directory is
+// 0700 and the database 0600, so another account on the PC reads nothing.
+TEST(NodeFilesTest, InitMakesThePrivateDirectoryAndDatabaseWhateverTheUmask) {
+  testing::TempDir dir;
+  const std::string data = dir.File("site");
+  const mode_t old = ::umask(0);
+  std::string out;
+  const int rc = RunCommand({MPP_CTL_BIN, "init", "--site", "MPP7310", "--data", data}, &out);
+  ::umask(old);
+  ASSERT_EQ(rc, 0) << out;
+  struct stat st {};
+  ASSERT_EQ(::stat(data.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  for (const std::string f : {"/site.db", "/site.db-wal", "/site.db-shm"}) {
+    if (::stat((data + f).c_str(), &st) != 0) continue;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "sync/db/database.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/support/temp_dir.h"
 
@@ -88,6 +89,34 @@ TEST(DatabaseOpenTest, MissingFileWithoutCreateIsNotInitialised) {
   auto db = Database::Open(dir.File("absent.db"), {.create = false});
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, Errc::kNotInitialised);
+}
+
+int Mode(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
+}
+
+// Issue 11, finding 13: site.db was created 0644 (the umask's choice), so any user of the PC
+// could read the site's records. The database and its -wal and -shm files are 0600 whatever
+// the umask, and a file left wider is narrowed when opened.
+TEST(DatabaseOpenTest, TheFilesAreTheOwnersOnlyWhateverTheUmask) {
+  testing::TempDir dir;
+  const mode_t old = ::umask(0);
+  {
+    auto db = Database::Open(dir.File("new.db"));
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE((*db)->Exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)").ok());
+    EXPECT_EQ(Mode(dir.File("new.db")), 0600);
+    EXPECT_EQ(Mode(dir.File("new.db-wal")), 0600);
+    EXPECT_EQ(Mode(dir.File("new.db-shm")), 0600);
+  }
+  ASSERT_EQ(::chmod(dir.File("new.db").c_str(), 0644), 0);
+  {
+    auto db = Database::Open(dir.File("new.db"), {.create = false});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    EXPECT_EQ(Mode(dir.File("new.db")), 0600);
+  }
+  ::umask(old);
 }
 
 }  // namespace
