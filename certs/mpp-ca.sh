@@ -98,10 +98,16 @@ case "$cmd" in
     # A site code is MPP and four digits (schema/migrations/0002_reference_data.sql): never
     # CENTRAL, the centre's own name, nor anything else a certificate could hide behind.
     [[ "$code" =~ ^MPP[0-9]{4}$ ]] || { echo "mpp-ca.sh: '$code' is not a site code (MPP and four digits, e.g. MPP7301)" >&2; exit 2; }
+    # And one the reference data lists: mppctl init and the centre refuse any other.
+    refdata="$(dirname "$0")/../schema/migrations"
+    if [[ -d "$refdata" ]] && ! grep -qs "('$code'," "$refdata"/*.sql; then
+      echo "mpp-ca.sh: site $code is not in the reference data ($refdata); add it there first" >&2; exit 2
+    fi
     issue "$code" client "URI:mpp:site:$code"
     ;;
   role)
     name=${3:?NAME}; role=${4:?ROLE}
+    [[ "$role" == ministry || "$role" == operator ]] || { echo "mpp-ca.sh: role must be ministry or operator, not '$role'" >&2; exit 2; }
     issue "$name" client "URI:mpp:role:$role"
     ;;
   expired)

@@ -1,5 +1,7 @@
 #include "sync/core/error.h"
 
+#include <iterator>
+
 namespace mpp {
 namespace {
 
@@ -35,6 +37,7 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kForbiddenRow, "forbidden_row", 403},
     {Errc::kForbiddenColumn, "forbidden_column", 403},
     {Errc::kForbiddenRole, "forbidden_role", 403},
+    {Errc::kUnknownSite, "unknown_site", 403},
     {Errc::kIncompatibleVersion, "incompatible_version", 400},
     {Errc::kMissingRow, "missing_row", 409},
     {Errc::kUnauthenticated, "unauthenticated", 401},
@@ -49,6 +52,17 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kDiskFull, "disk_full", 507},
     {Errc::kInternal, "internal_error", 500},
 };
+
+// Two codes with one number would share a name: one of them would be reported as the other.
+constexpr bool AllDistinct() {
+  for (size_t i = 0; i < std::size(kTable); ++i) {
+    for (size_t j = i + 1; j < std::size(kTable); ++j) {
+      if (kTable[i].code == kTable[j].code || kTable[i].name == kTable[j].name) return false;
+    }
+  }
+  return true;
+}
+static_assert(AllDistinct(), "every Errc has its own number and name");
 
 const ErrcInfo& Lookup(Errc code) {
   for (const auto& info : kTable) {

@@ -41,7 +41,8 @@ enum class Errc : int {
   kIncompatibleVersion = 4006,  // protocol or schema version the peer cannot serve
   kMissingRow = 4007,           // an update for a row this replica has never seen
   kUnauthenticated = 4008,      // no verified client certificate naming a site or role
-  kSiteBehind = 4009,  // the site's data is older than what it already sent: it must recover
+  kSiteBehind = 4009,   // the site's data is older than what it already sent: it must recover
+  kUnknownSite = 4010,  // the certificate names a site the centre does not list
   // Local state (3xxx): the node itself cannot proceed.
   kSchemaTooNew = 3001,    // database written by a newer binary
   kNotInitialised = 3002,  // data directory has no site database

@@ -52,14 +52,25 @@ bool IsSiteCode(std::string_view code) {
 Peer PeerFromUris(const std::vector<std::string>& uris) {
   using Role = Peer::Role;
   constexpr std::string_view kSite = "mpp:site:";
+  std::vector<Peer> named;  // one identity per certificate: a site, or a role
   for (const auto& u : uris) {
     if (u.starts_with(kSite) && IsSiteCode(std::string_view(u).substr(kSite.size()))) {
-      return {Role::kSite, u.substr(kSite.size()), u};
+      named.push_back({Role::kSite, u.substr(kSite.size()), u});
+    } else if (u == "mpp:role:ministry") {
+      named.push_back({Role::kMinistry, "", u});
+    } else if (u == "mpp:role:operator") {
+      named.push_back({Role::kOperator, "", u});
+    } else if (u.starts_with("mpp:")) {
+      // An mpp: URI this build does not know (mpp:site:CENTRAL, mpp:role:admin) is a
+      // mistake or a probe; the certificate is not trusted with what its other URIs say.
+      named.push_back({Role::kNone, "", u});
     }
-    if (u == "mpp:role:ministry") return {Role::kMinistry, "", u};
-    if (u == "mpp:role:operator") return {Role::kOperator, "", u};
   }
-  return {Role::kNone, "", uris.empty() ? "anonymous" : uris.front()};
+  if (named.size() == 1 && named[0].role != Role::kNone) return named[0];
+  // Bounded: the name goes into the log and the audit log, and a certificate is the peer's.
+  Peer none{Role::kNone, "", uris.empty() ? "anonymous" : uris.front().substr(0, 200)};
+  none.ambiguous = named.size() > 1;
+  return none;
 }
 
 }  // namespace mpp::protocol

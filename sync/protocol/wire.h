@@ -53,8 +53,9 @@ bool IsSiteCode(std::string_view code);
 struct Peer {
   enum class Role { kNone, kSite, kMinistry, kOperator };
   Role role = Role::kNone;
-  std::string site;  // for kSite
-  std::string name;  // for logs and the audit log: "mpp:site:MPP7301", "mpp:role:ministry"
+  std::string site;        // for kSite
+  std::string name;        // for logs and the audit log: "mpp:site:MPP7301", "mpp:role:ministry"
+  bool ambiguous = false;  // kNone because it names more than one site or role
 };
 Peer PeerFromUris(const std::vector<std::string>& uris);
 

@@ -39,7 +39,7 @@ Result<int64_t> ParseCount(const std::string& s, const std::string& name) {
 
 bool IsForbidden(Errc c) {
   return c == Errc::kForbiddenTable || c == Errc::kForbiddenRow || c == Errc::kForbiddenColumn ||
-         c == Errc::kForbiddenRole || c == Errc::kUnauthenticated;
+         c == Errc::kForbiddenRole || c == Errc::kUnauthenticated || c == Errc::kUnknownSite;
 }
 
 }  // namespace
@@ -76,10 +76,24 @@ http::Response CentralEndpoint::Refuse(const http::Request& request, const proto
 
 http::Response CentralEndpoint::Route(const http::Request& request, const protocol::Peer& peer) {
   if (peer.role == Role::kNone) {
-    return Refuse(request, peer,
-                  MakeError(Errc::kUnauthenticated,
-                            "the client certificate names no site or role (expected a "
-                            "SAN URI mpp:site:<code> or mpp:role:<role>)"));
+    return Refuse(
+        request, peer,
+        MakeError(Errc::kUnauthenticated,
+                  peer.ambiguous ? "the client certificate names more than one site or role; "
+                                   "issue one certificate per site or role (certs/mpp-ca.sh)"
+                                 : "the client certificate names no site or role (expected a "
+                                   "SAN URI mpp:site:<code> or mpp:role:<role>)"));
+  }
+  if (peer.role == Role::kSite) {
+    auto known = store_.KnowsSite(peer.site);
+    if (!known) return ErrorResponse(known.error());
+    if (!*known) {
+      return Refuse(request, peer,
+                    MakeError(Errc::kUnknownSite,
+                              "the client certificate names site " + peer.site +
+                                  ", which is not in the centre's list of sites; ask the "
+                                  "ministry to add it, or use this site's own certificate"));
+    }
   }
   const std::string_view path = request.Path();
   const bool get = request.method == "GET";

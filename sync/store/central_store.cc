@@ -161,6 +161,13 @@ class SqliteCentralStore final : public CentralStore {
     return AckedLocked(site);
   }
 
+  Result<bool> KnowsSite(const std::string& site) override {
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(auto found,
+                         db_->QueryText("SELECT code FROM sites WHERE code = ?", {site}));
+    return found.has_value();
+  }
+
   Result<FeedPage> ReadOwnLog(const std::string& site, int64_t after, size_t max_bytes) override {
     MutexLock lock(mu_);
     MPP_ASSIGN_OR_RETURN(

@@ -50,6 +50,8 @@ class CentralStore {
                                         const std::vector<Change>& changes, int protocol,
                                         int schema_version) = 0;
   virtual Result<int64_t> AckedSeq(const std::string& site) = 0;
+  // Whether `site` is one of the sites of the reference data (table sites).
+  virtual Result<bool> KnowsSite(const std::string& site) = 0;
   // The changes `site` pushed, as stored, after `after` (its own seq), about `max_bytes`.
   virtual Result<FeedPage> ReadOwnLog(const std::string& site, int64_t after, size_t max_bytes) = 0;
   // The centre's own changes that `site` may see, after `after`, about `max_bytes` of JSON.

@@ -35,6 +35,18 @@ TEST(WireTest, PeersAreNamedByTheirCertificateUris) {
   EXPECT_EQ(PeerFromUris({"mpp:role:operator"}).role, Role::kOperator);
   EXPECT_EQ(PeerFromUris({"mpp:site:"}).role, Role::kNone);
   EXPECT_EQ(PeerFromUris({}).name, "anonymous");
+  // Issue 11, finding 4: one certificate, one identity. A site and a role, two sites, or a
+  // site with an mpp: URI this build does not know is no identity at all.
+  for (const std::vector<std::string>& two :
+       {std::vector<std::string>{"mpp:site:MPP7301", "mpp:role:operator"},
+        std::vector<std::string>{"mpp:site:MPP7301", "mpp:site:MPP7302"},
+        std::vector<std::string>{"mpp:site:CENTRAL", "mpp:site:MPP7301"},
+        std::vector<std::string>{"mpp:role:admin", "mpp:role:ministry"}}) {
+    const Peer p = PeerFromUris(two);
+    EXPECT_EQ(p.role, Role::kNone) << two[0] << " " << two[1];
+    EXPECT_TRUE(p.ambiguous);
+  }
+  EXPECT_EQ(PeerFromUris({std::string(5000, 'x')}).name.size(), 200u);
   // Issue 11, finding 4: a certificate for mpp:site:CENTRAL acted as the centre. Only site
   // codes (MPP and four digits) name a site.
   for (const char* uri : {"mpp:site:CENTRAL", "mpp:site:MPP730", "mpp:site:MPP73011",

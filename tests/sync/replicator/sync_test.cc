@@ -241,13 +241,42 @@ TEST_F(SyncTest, RolesOtherThanSitesCannotPush) {
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0);
 }
 
+// Issue 11, finding 4: a certificate for a site code the reference data does not hold got a
+// SQLite foreign-key message on push; one naming a site and a role acted as both. Both are
+// refused with 403, audited, before anything is read or written.
+TEST_F(SyncTest, UnknownSitesAndCertificatesWithTwoIdentitiesAreRefusedAndAudited) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  Json body = PushBody(a, 0);
+  const int64_t audits = CentralCount("SELECT COUNT(*) FROM audit_log");
+  body["site"] = "MPP9999";
+  auto push = AsRole("mpp:site:MPP9999", "POST", "/sync/v1/push", body);
+  EXPECT_EQ(push.status, 403) << push.body;
+  EXPECT_EQ(ErrorCode(push), "unknown_site") << push.body;
+  auto pull = AsRole("mpp:site:MPP9999", "GET", "/sync/v1/pull?after=0");
+  EXPECT_EQ(pull.status, 403);
+  EXPECT_EQ(ErrorCode(pull), "unknown_site");
+  http::Request r;
+  r.method = "GET";
+  r.target = "/sync/v1/pull?after=0";
+  r.peer_uris = {"mpp:site:MPP7301", "mpp:role:operator"};
+  r.headers = protocol::VersionHeaders(SchemaVersion());
+  auto both = centre_(r);
+  EXPECT_EQ(both.status, 401) << both.body;
+  EXPECT_EQ(ErrorCode(both), "unauthenticated");
+  EXPECT_NE(both.body.find("more than one"), std::string::npos) << both.body;
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log"), audits + 3);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log WHERE peer = 'mpp:site:MPP9999'"), 2);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0);
+}
+
 TEST_F(SyncTest, IncompatibleVersionsAndHostileBodiesAreRefusedCleanly) {
   TestSite& a = AddSite("MPP7301");
   NewApp(a);
   const std::string before = CentralState();
   auto v = RawPush(a, PushBody(a, 0), 99);
   EXPECT_EQ(v.status, 400);
-  EXPECT_EQ(ErrorCode(v), "incompatible_version");
+  EXPECT_EQ(ErrorCode(v), "incompatible_version") << v.body;
   for (const std::string& bad :
        {std::string("{\"site\":"), std::string(200, '['), std::string("{\"site\":\"MPP7301\"}"),
         std::string(R"({"site":"MPP7301","first_seq":1,"changes":[{"seq":1}]})"),
