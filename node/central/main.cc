@@ -24,7 +24,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: mpp-central --data DIR --listen HOST:PORT --cert FILE --key FILE --ca FILE\n"
     "                   [--crl FILE] [--config FILE] [--log-level LEVEL] [--workers N]\n"
-    "                   [--rate-limit N] [--timeout S]\n"
+    "                   [--rate-limit N] [--timeout S] [--max-connections N]\n"
+    "                   [--max-per-address N]\n"
     "  --data DIR     holds central.db (created on first start)\n"
     "  --cert/--key   the centre's server certificate and key (PEM)\n"
     "  --ca           the ministry CA that signs site, ministry and operator certificates\n"
@@ -33,6 +34,8 @@ constexpr const char* kUsage =
     "                 429 rate_limited with Retry-After. Default 50; 0 turns it off\n"
     "  --timeout S    a connection that takes longer than S seconds (default 30) to finish\n"
     "                 its TLS handshake or to send a request is dropped (slow-drip clients)\n"
+    "  --max-connections N  connections open at once (default: the open-files limit less 64)\n"
+    "  --max-per-address N  connections open at once from one IP address (default 64)\n"
     "  --config FILE  JSON object with the same keys (data, listen, cert, key, ca, crl, ...)\n";
 
 int Usage(const std::string& problem) {
@@ -42,9 +45,10 @@ int Usage(const std::string& problem) {
 
 int Run(int argc, char** argv) {
   mpp::common::KeepFilesPrivate();
-  auto opt = mpp::common::ParseOptions(argc, argv,
-                                       {"data", "listen", "cert", "key", "ca", "crl", "log-level",
-                                        "workers", "rate-limit", "timeout"});
+  auto opt = mpp::common::ParseOptions(
+      argc, argv,
+      {"data", "listen", "cert", "key", "ca", "crl", "log-level", "workers", "rate-limit",
+       "timeout", "max-connections", "max-per-address"});
   if (!opt) return Usage(opt.error().message);
   if (opt->count("help")) {
     std::cout << kUsage;
@@ -81,6 +85,14 @@ int Run(int argc, char** argv) {
   options->body_limit = mpp::protocol::kMaxSyncBody;
   options->tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
                                            opt->count("crl") ? opt->at("crl") : ""};
+  // Every refused TLS client in the audit log (bounded by the server: 30 a minute).
+  options->on_tls_refusal = [&store](const mpp::net::HttpServerOptions::TlsRefusal& r) {
+    std::string detail = r.reason;
+    if (!r.certificate.empty()) detail += "; certificate " + r.certificate;
+    if (r.suppressed > 0) detail += "; " + std::to_string(r.suppressed) + " more not recorded";
+    (void)(*store)->Audit("tls:" + r.address, "TLS handshake",
+                          mpp::MakeError(mpp::Errc::kUnauthenticated, detail));
+  };
   return mpp::common::ServeUntilSignalled(
       *options, [&api](const mpp::http::Request& r) { return api.Handle(r); }, "mpp-central");
 }

@@ -132,6 +132,18 @@ Result<net::HttpServerOptions> ServerFlags(const Options& options,
   out.host = listen.first;
   out.port = listen.second;
   out.worker_threads = workers;
+  const long max_all = std::atol(value("max-connections", "0").c_str());
+  if (max_all < 0 || max_all > 1'000'000) {
+    return MakeError(Errc::kConfig,
+                     "--max-connections must be 0 (from the open-files limit) to "
+                     "1000000");
+  }
+  const long max_one = std::atol(value("max-per-address", "64").c_str());
+  if (max_one < 0 || max_one > 1'000'000) {
+    return MakeError(Errc::kConfig, "--max-per-address must be 0 (no limit) to 1000000");
+  }
+  out.max_connections = static_cast<size_t>(max_all);
+  out.max_per_address = static_cast<size_t>(max_one);
   return out;
 }
 

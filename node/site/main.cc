@@ -34,6 +34,8 @@ constexpr const char* kUsage =
     "                  accounts yet: anyone who reaches it can read and write)\n"
     "  --allow-host    comma-separated host names the API answers to besides IP addresses\n"
     "                  and localhost (a browser's Host header; refused otherwise)\n"
+    "  --max-connections N  connections open at once (default: open-files limit less 64)\n"
+    "  --max-per-address N  connections open at once from one IP address (default 64)\n"
     "  --config FILE   JSON object with the same keys: data, listen, log_level, workers\n";
 
 // 127.0.0.0/8 and ::1: only this PC reaches them.
@@ -53,7 +55,8 @@ int Run(int argc, char** argv) {
   mpp::common::KeepFilesPrivate();
   auto line =
       mpp::common::ParseOptions(argc, argv,
-                                {.valued = {"data", "listen", "log-level", "workers", "allow-host"},
+                                {.valued = {"data", "listen", "log-level", "workers", "allow-host",
+                                            "max-connections", "max-per-address"},
                                  .switches = {"allow-lan"},
                                  .config_file = true});
   if (!line) return Usage(line.error().message);

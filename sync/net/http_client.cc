@@ -8,11 +8,14 @@
 #include <boost/beast/ssl.hpp>
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 namespace mpp::net {
 namespace {
@@ -21,6 +24,28 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+
+// The first line of a saved session: which certificate, key and CA it was made with. A session
+// made with another (a certificate re-issued after it expired or was revoked) is not offered:
+// the centre would refuse it, and every sync would fail until the file was deleted.
+std::string SessionTag(const TlsClientConfig& tls) {
+  std::string material;
+  for (const std::string* f : {&tls.cert_file, &tls.key_file, &tls.ca_file}) {
+    std::ifstream in(*f, std::ios::binary);
+    material.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    material += '\0';
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(material.data(), material.size(), md, &n, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out = "mppsync-session-for ";
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out + "\n";
+}
 }  // namespace
 
 struct HttpClient::Impl {
@@ -31,6 +56,7 @@ struct HttpClient::Impl {
         tls(std::move(tls_config)),
         ctx(ssl::context::tls_client) {
     if (tls) {
+      if (!tls->session_file.empty()) session_tag = SessionTag(*tls);
       setup_error = ApplyTlsPolicy(ctx.native_handle());
       beast::error_code ec;
       if (!tls->cert_file.empty()) {  // no certificate: only for tests of refusal
@@ -71,14 +97,29 @@ struct HttpClient::Impl {
     if (tls) {
       SSL* ssl = stream->native_handle();
       SSL_set_tlsext_host_name(ssl, host.c_str());
-      if (SSL_SESSION* saved = LoadSession()) {
+      SSL_SESSION* saved = offer_session ? LoadSession() : nullptr;
+      if (saved) {
         SSL_set_session(ssl, saved);
         SSL_SESSION_free(saved);
       }
       lowest.expires_after(timeout);
       stream->async_handshake(ssl::stream_base::client, Done());
-      if ((ec = Run())) return ec;
+      ec = Run();
+      if (ec && saved) DropSession();  // the next attempt makes a full handshake
+      if (ec) return ec;
       session_saved = false;
+      resumed = SSL_session_reused(ssl) == 1;
+      // A resumed session skips verifying the server's certificate: one that expired since
+      // must not be trusted. Start again with a full handshake, which verifies it.
+      X509* server = SSL_get0_peer_certificate(ssl);
+      if (resumed && (!server || X509_cmp_current_time(X509_get0_notAfter(server)) <= 0)) {
+        DropSession();
+        Close();
+        offer_session = false;
+        ec = Connect();
+        offer_session = true;
+        return ec;
+      }
     }
     connected = true;
     return ec;
@@ -117,17 +158,29 @@ struct HttpClient::Impl {
     return ec;
   }
 
-  SSL_SESSION* LoadSession() const {
+  SSL_SESSION* LoadSession() {
     if (tls->session_file.empty()) return nullptr;
-    FILE* f = std::fopen(tls->session_file.c_str(), "r");
-    if (!f) return nullptr;
-    SSL_SESSION* s = PEM_read_SSL_SESSION(f, nullptr, nullptr, nullptr);
-    std::fclose(f);
+    std::ifstream in(tls->session_file, std::ios::binary);
+    if (!in) return nullptr;
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!text.starts_with(session_tag)) {  // made with another certificate, key or CA
+      DropSession();
+      return nullptr;
+    }
+    BIO* bio = BIO_new_mem_buf(text.data() + session_tag.size(),
+                               static_cast<int>(text.size() - session_tag.size()));
+    SSL_SESSION* s = bio ? PEM_read_bio_SSL_SESSION(bio, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(bio);
     if (s && !SSL_SESSION_is_resumable(s)) {
       SSL_SESSION_free(s);
       return nullptr;
     }
     return s;
+  }
+
+  void DropSession() const {
+    if (!tls || tls->session_file.empty()) return;
+    std::remove(tls->session_file.c_str());
   }
 
   void SaveSession() {
@@ -139,6 +192,7 @@ struct HttpClient::Impl {
       const std::string tmp = tls->session_file + ".tmp";
       const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       if (FILE* f = fd >= 0 ? fdopen(fd, "w") : nullptr) {
+        std::fputs(session_tag.c_str(), f);
         PEM_write_SSL_SESSION(f, s);
         std::fclose(f);
         std::rename(tmp.c_str(), tls->session_file.c_str());
@@ -167,6 +221,9 @@ struct HttpClient::Impl {
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
   bool connected = false;
   bool session_saved = false;
+  bool offer_session = true;     // false while reconnecting after a stale session
+  bool resumed = false;          // the open connection resumed a saved session
+  std::string session_tag;       // SessionTag(), when sessions are saved
   beast::error_code step_error;  // of the last asynchronous step Run() completed
   uint64_t sent = 0, received = 0;
 };
@@ -211,6 +268,9 @@ Result<http::Response> HttpClient::Send(const http::Request& in) {
     ec = impl_->RoundTrip(req, res);
   }
   if (ec) {
+    // Refused after resuming (TLS 1.3 tells only at the first read): the session may be what
+    // was refused, so the next connection makes a full handshake.
+    if (impl_->resumed) impl_->DropSession();
     impl_->Close();
     return MakeError(Errc::kInternal, "HTTP " + in.method + " " + impl_->host + ":" +
                                           std::to_string(impl_->port) + " failed: " + ec.message());

@@ -1,10 +1,12 @@
 #include "sync/net/http_server.h"
 
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -12,6 +14,8 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -30,13 +34,93 @@ using tcp = asio::ip::tcp;
 
 constexpr uint32_t kHeaderLimit = 8 * 1024;
 
+// At most `per_interval` events an interval are let through; the rest are counted.
+class RateGate {
+ public:
+  RateGate(int per_interval, std::chrono::seconds interval)
+      : per_interval_(per_interval), interval_(interval) {}
+  // True when this event may be told; `*suppressed` is then how many were not, since the last.
+  bool Pass(int* suppressed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ >= interval_) {
+      start_ = now;
+      passed_ = 0;
+    }
+    if (passed_ >= per_interval_) {
+      ++suppressed_;
+      return false;
+    }
+    ++passed_;
+    *suppressed = suppressed_;
+    suppressed_ = 0;
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  const int per_interval_;
+  const std::chrono::seconds interval_;
+  std::chrono::steady_clock::time_point start_{};
+  int passed_ = 0, suppressed_ = 0;
+};
+
+// The connections open now, in all and per address.
+class ConnectionCount {
+ public:
+  // One open connection from `address`, counted while the slot lives.
+  class Slot {
+   public:
+    Slot(ConnectionCount& c, std::string address) : c_(c), address_(std::move(address)) {}
+    ~Slot() { c_.Release(address_); }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+   private:
+    ConnectionCount& c_;
+    const std::string address_;
+  };
+  // A slot, or null when `address` or the whole server is at its limit.
+  std::unique_ptr<Slot> Take(const std::string& address, size_t max_all, size_t max_one) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t& mine = per_address_[address];
+    if (open_ >= max_all || (max_one > 0 && mine >= max_one)) {
+      if (mine == 0) per_address_.erase(address);
+      return nullptr;
+    }
+    ++open_;
+    ++mine;
+    return std::make_unique<Slot>(*this, address);
+  }
+
+ private:
+  void Release(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    --open_;
+    if (--per_address_[address] == 0) per_address_.erase(address);
+  }
+  std::mutex mu_;
+  size_t open_ = 0;
+  std::map<std::string, size_t> per_address_;
+};
+
 struct Shared {
   HttpServerOptions options;
   http::Handler handler;
   asio::thread_pool* workers;
-  std::shared_ptr<ssl::context> tls;  // null: plain HTTP
-  std::shared_ptr<CrlWatcher> crl;    // null: no CRL
+  std::shared_ptr<ssl::context> tls;   // null: plain HTTP
+  std::shared_ptr<ClientTrust> trust;  // with tls
+  size_t max_connections = 0;
+  ConnectionCount connections;
+  RateGate refusal_gate{30, std::chrono::seconds(60)};
+  RateGate log_gate{1, std::chrono::seconds(1)};
 };
+
+// The SSL ex_data slot where the verify callback leaves why a client certificate failed.
+int RefusalIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
 
 bhttp::response<bhttp::string_body> ToBeast(const http::Response& r, unsigned version,
                                             bool keep_alive) {
@@ -57,8 +141,12 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
  public:
-  Session(tcp::socket socket, const Shared& shared)
-      : stream_(MakeStream(std::move(socket), shared)), shared_(shared) {}
+  Session(tcp::socket socket, Shared& shared, std::string address,
+          std::unique_ptr<ConnectionCount::Slot> slot)
+      : stream_(MakeStream(std::move(socket), shared)),
+        shared_(shared),
+        address_(std::move(address)),
+        slot_(std::move(slot)) {}
 
   void Run() {
     asio::dispatch(stream_.get_executor(),
@@ -76,6 +164,9 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   void Start() {
     if constexpr (kTls) {
+      SSL* ssl = stream_.native_handle();
+      shared_.trust->Attach(ssl);
+      SSL_set_ex_data(ssl, RefusalIndex(), &certificate_problem_);
       beast::get_lowest_layer(stream_).expires_after(shared_.options.timeout);
       stream_.async_handshake(
           ssl::stream_base::server,
@@ -86,21 +177,47 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   }
 
   void OnHandshake(beast::error_code ec) {
-    if (ec) {
-      Log(LogLevel::kInfo, "tls_refused", {{"reason", ec.message()}});
-      return;
-    }
     if constexpr (kTls) {
       SSL* ssl = stream_.native_handle();
-      // A resumed session skips certificate verification: check revocation here too.
-      if (SSL_session_reused(ssl) && shared_.crl &&
-          shared_.crl->IsRevoked(SSL_get0_peer_certificate(ssl))) {
-        Log(LogLevel::kInfo, "tls_refused", {{"reason", "revoked certificate (resumed session)"}});
-        return DoClose();
+      SSL_set_ex_data(ssl, RefusalIndex(), nullptr);
+      if (ec) {
+        // A client that only connected and left (a port scan, a health check) is no refusal.
+        if (ec != asio::error::eof && ec != beast::error::timeout &&
+            ec != ssl::error::stream_truncated && ec != asio::error::connection_reset) {
+          Refused(ec.message(), certificate_problem_);
+        }
+        return;
+      }
+      // A resumed session skips certificate verification: a certificate that expired or was
+      // revoked since the session began must be refused all the same, so check it again.
+      if (SSL_session_reused(ssl)) {
+        X509* cert = SSL_get0_peer_certificate(ssl);
+        const std::string why = shared_.trust->Reverify(cert);
+        if (!why.empty()) {
+          Refused(why + " (resumed session)", DescribeCertificate(cert));
+          return DoClose();
+        }
       }
       peer_uris_ = PeerUris(ssl);
+    } else if (ec) {
+      return;
     }
     DoRead();
+  }
+
+  // Logs a refused TLS client and tells the server's owner (the audit log), both bounded.
+  void Refused(const std::string& reason, const std::string& certificate) {
+    int suppressed = 0;
+    if (!shared_.refusal_gate.Pass(&suppressed)) return;
+    Log(LogLevel::kWarn, "tls_refused",
+        {{"peer", address_},
+         {"reason", reason},
+         {"certificate", certificate},
+         {"suppressed", std::to_string(suppressed)}});
+    if (!shared_.options.on_tls_refusal) return;
+    HttpServerOptions::TlsRefusal r{address_, certificate, reason, suppressed};
+    asio::post(*shared_.workers,
+               [&shared = shared_, r = std::move(r)] { shared.options.on_tls_refusal(r); });
   }
 
   void DoRead() {
@@ -182,14 +299,16 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  const Shared& shared_;
+  Shared& shared_;
+  const std::string address_;
+  const std::unique_ptr<ConnectionCount::Slot> slot_;
+  std::string certificate_problem_;  // filled by the verify callback
   std::vector<std::string> peer_uris_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
 };
 
-Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c,
-                                                        std::shared_ptr<CrlWatcher> crl) {
+Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   MPP_RETURN_IF_ERROR(ApplyTlsPolicy(ctx->native_handle()));
   beast::error_code ec;
@@ -210,14 +329,20 @@ Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c
   SSL_CTX_set_num_tickets(ctx->native_handle(), 1);
   SSL_CTX_sess_set_cache_size(ctx->native_handle(), 20000);
   SSL_CTX_set_timeout(ctx->native_handle(), 24 * 3600);
-  if (crl) {
-    ctx->set_verify_callback([crl](bool preverified, ssl::verify_context& vc) {
-      if (!preverified) return false;
-      X509_STORE_CTX* store = vc.native_handle();
-      if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
-      return !crl->IsRevoked(X509_STORE_CTX_get_current_cert(store));
-    });
-  }
+  // The certificate is verified by OpenSSL against the connection's store (ClientTrust: the
+  // CA, and the CRL with X509_V_FLAG_CRL_CHECK). This only notes why one failed, for the log.
+  ctx->set_verify_callback([](bool preverified, ssl::verify_context& vc) {
+    if (preverified) return true;
+    X509_STORE_CTX* store = vc.native_handle();
+    SSL* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    auto* why = ssl ? static_cast<std::string*>(SSL_get_ex_data(ssl, RefusalIndex())) : nullptr;
+    if (why && why->empty()) {
+      *why = std::string(X509_verify_cert_error_string(X509_STORE_CTX_get_error(store))) + ": " +
+             DescribeCertificate(X509_STORE_CTX_get_current_cert(store));
+    }
+    return false;
+  });
   return ctx;
 }
 
@@ -227,22 +352,65 @@ struct HttpServer::Impl {
   Impl(const HttpServerOptions& options, http::Handler handler)
       : ioc(options.io_threads),
         acceptor(asio::make_strand(ioc)),
-        workers(static_cast<size_t>(options.worker_threads)),
-        shared{options, std::move(handler), &workers, nullptr, nullptr} {}
+        retry(acceptor.get_executor()),
+        workers(static_cast<size_t>(options.worker_threads)) {
+    shared.options = options;
+    shared.handler = std::move(handler);
+    shared.workers = &workers;
+    shared.max_connections = options.max_connections;
+    if (shared.max_connections == 0) {
+      rlimit lim{};
+      const rlim_t fds = getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
+      shared.max_connections = fds > 80 ? static_cast<size_t>(fds - 64) : 16;
+    }
+  }
 
   void DoAccept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) {
-        // Requests and answers are small and ping-pong: without TCP_NODELAY, Nagle's algorithm
-        // and delayed ACKs add ~40 ms to every round trip.
-        beast::error_code nd;
-        s.set_option(tcp::no_delay(true), nd);
-        if (shared.tls) {
-          std::make_shared<Session<true>>(std::move(s), shared)->Run();
-        } else {
-          std::make_shared<Session<false>>(std::move(s), shared)->Run();
+      if (ec) {
+        // Out of file descriptors (EMFILE, ENFILE) or memory: the connection waits in the
+        // backlog. Accepting again at once would fail again at once, a busy loop that starves
+        // the connections already open; wait a little, and say so (once a second at most).
+        int suppressed = 0;
+        if (shared.log_gate.Pass(&suppressed)) {
+          Log(LogLevel::kError, "accept_failed",
+              {{"reason", ec.message()},
+               {"suppressed", std::to_string(suppressed)},
+               {"advice", "raise the open-files limit (LimitNOFILE) or lower --max-connections"}});
         }
+        retry.expires_after(std::chrono::milliseconds(100));
+        retry.async_wait([this](beast::error_code e) {
+          if (!e && acceptor.is_open()) DoAccept();
+        });
+        return;
+      }
+      beast::error_code addr_ec;
+      const std::string address = s.remote_endpoint(addr_ec).address().to_string();
+      auto slot =
+          shared.connections.Take(address, shared.max_connections, shared.options.max_per_address);
+      if (!slot) {
+        int suppressed = 0;
+        if (shared.log_gate.Pass(&suppressed)) {
+          Log(LogLevel::kWarn, "connection_refused",
+              {{"peer", address},
+               {"reason", "too many connections open"},
+               {"max_connections", std::to_string(shared.max_connections)},
+               {"max_per_address", std::to_string(shared.options.max_per_address)},
+               {"suppressed", std::to_string(suppressed)}});
+        }
+        beast::error_code close_ec;
+        s.close(close_ec);
+        return DoAccept();
+      }
+      // Requests and answers are small and ping-pong: without TCP_NODELAY, Nagle's algorithm
+      // and delayed ACKs add ~40 ms to every round trip.
+      beast::error_code nd;
+      s.set_option(tcp::no_delay(true), nd);
+      if (shared.tls) {
+        std::make_shared<Session<true>>(std::move(s), shared, address, std::move(slot))->Run();
+      } else {
+        std::make_shared<Session<false>>(std::move(s), shared, address, std::move(slot))->Run();
       }
       DoAccept();
     });
@@ -250,6 +418,7 @@ struct HttpServer::Impl {
 
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  asio::steady_timer retry;
   asio::thread_pool workers;
   Shared shared;
   std::vector<std::thread> threads;
@@ -263,10 +432,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                                                       http::Handler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
   if (options.tls) {
-    if (!options.tls->crl_file.empty()) {
-      impl->shared.crl = std::make_shared<CrlWatcher>(options.tls->crl_file);
-    }
-    MPP_ASSIGN_OR_RETURN(auto ctx, MakeServerContext(*options.tls, impl->shared.crl));
+    MPP_ASSIGN_OR_RETURN(impl->shared.trust,
+                         ClientTrust::Load(options.tls->ca_file, options.tls->crl_file));
+    MPP_ASSIGN_OR_RETURN(auto ctx, MakeServerContext(*options.tls));
     impl->shared.tls = std::move(ctx);
   }
   beast::error_code ec;
@@ -299,6 +467,7 @@ void HttpServer::Stop() {
   asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
     beast::error_code ec;
     impl->acceptor.close(ec);
+    impl->retry.cancel();
   });
   impl_->workers.join();  // running handlers finish their transactions
   impl_->ioc.stop();

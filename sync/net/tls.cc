@@ -1,10 +1,14 @@
 #include "sync/net/tls.h"
 
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <memory>
+
+#include "sync/core/log.h"
 
 namespace mpp::net {
 namespace {
@@ -57,36 +61,114 @@ std::vector<std::string> PeerUris(SSL* ssl) {
   return CertificateUris(SSL_get0_peer_certificate(ssl));
 }
 
-void CrlWatcher::ReloadIfChangedLocked() {
+namespace {
+
+int64_t MtimeNs(const std::string& path) {
   struct stat st {};
-  if (stat(path_.c_str(), &st) != 0) {
-    ok_ = false;
-    mtime_ns_ = -1;
-    return;
-  }
-  const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (mtime == mtime_ns_) return;
-  mtime_ns_ = mtime;
-  ok_ = false;
-  revoked_.clear();
-  FILE* f = std::fopen(path_.c_str(), "r");
-  if (!f) return;
-  if (X509_CRL* crl = PEM_read_X509_CRL(f, nullptr, nullptr, nullptr)) {
-    STACK_OF(X509_REVOKED)* list = X509_CRL_get_REVOKED(crl);
-    for (int i = 0; i < sk_X509_REVOKED_num(list); ++i) {
-      revoked_.insert(SerialHex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(list, i))));
-    }
-    ok_ = true;
-    X509_CRL_free(crl);
-  }
-  std::fclose(f);
+  if (stat(path.c_str(), &st) != 0) return -1;
+  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
-bool CrlWatcher::IsRevoked(X509* cert) {
+}  // namespace
+
+ClientTrust::ClientTrust(std::string ca_file, std::string crl_file)
+    : ca_file_(std::move(ca_file)), crl_file_(std::move(crl_file)) {}
+
+ClientTrust::~ClientTrust() {
+  MutexLock lock(mu_);
+  X509_STORE_free(store_);
+}
+
+Result<std::shared_ptr<ClientTrust>> ClientTrust::Load(const std::string& ca_file,
+                                                       const std::string& crl_file) {
+  std::shared_ptr<ClientTrust> t(new ClientTrust(ca_file, crl_file));
+  const int64_t mtime = crl_file.empty() ? -1 : MtimeNs(crl_file);
+  MPP_ASSIGN_OR_RETURN(X509_STORE * store, t->Build());
+  MutexLock lock(t->mu_);
+  t->store_ = store;
+  t->crl_mtime_ns_ = mtime;
+  return t;
+}
+
+Result<X509_STORE*> ClientTrust::Build() const {
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
+  if (!store || X509_STORE_load_file(store.get(), ca_file_.c_str()) != 1) {
+    return MakeError(Errc::kConfig, "cannot read the CA certificate " + ca_file_);
+  }
+  if (crl_file_.empty()) return store.release();
+  FILE* f = std::fopen(ca_file_.c_str(), "r");
+  std::unique_ptr<X509, decltype(&X509_free)> ca(
+      f ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr, X509_free);
+  if (f) std::fclose(f);
+  f = std::fopen(crl_file_.c_str(), "r");
+  std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(
+      f ? PEM_read_X509_CRL(f, nullptr, nullptr, nullptr) : nullptr, X509_CRL_free);
+  if (f) std::fclose(f);
+  const std::string what = "the CRL " + crl_file_;
+  if (!ca) return MakeError(Errc::kConfig, "cannot read the CA certificate " + ca_file_);
+  if (!crl) return MakeError(Errc::kConfig, "cannot read " + what + " (a PEM X509 CRL)");
+  if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca.get())) != 0) {
+    return MakeError(Errc::kConfig, what + " is not issued by the CA " + ca_file_);
+  }
+  if (X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.get())) != 1) {
+    return MakeError(Errc::kConfig, what + " is not signed by the CA's key (" + ca_file_ +
+                                        "); reissue it with certs/mpp-ca.sh");
+  }
+  const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
+  if (!next || X509_cmp_current_time(next) <= 0) {
+    return MakeError(Errc::kConfig, what +
+                                        " is past its next update; reissue it with "
+                                        "certs/mpp-ca.sh (every client would be refused)");
+  }
+  if (X509_STORE_add_crl(store.get(), crl.get()) != 1 ||
+      X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK) != 1) {
+    return MakeError(Errc::kConfig, "cannot use " + what);
+  }
+  return store.release();
+}
+
+void ClientTrust::ReloadIfChangedLocked() {
+  if (crl_file_.empty()) return;
+  const int64_t mtime = MtimeNs(crl_file_);
+  if (mtime == crl_mtime_ns_) return;
+  crl_mtime_ns_ = mtime;
+  auto fresh = Build();
+  if (!fresh) {
+    Log(LogLevel::kError, "crl_invalid",
+        {{"message", fresh.error().message},
+         {"advice", "the CRL read before stays in force; replace the file with a valid one"}});
+    return;
+  }
+  X509_STORE_free(store_);  // connections that hold it keep their own reference
+  store_ = *fresh;
+  Log(LogLevel::kInfo, "crl_loaded", {{"file", crl_file_}});
+}
+
+void ClientTrust::Attach(SSL* ssl) {
   MutexLock lock(mu_);
   ReloadIfChangedLocked();
-  if (!ok_) return true;  // fail closed: an unreadable CRL admits no one
-  return revoked_.count(SerialHex(X509_get0_serialNumber(cert))) > 0;
+  SSL_set1_verify_cert_store(ssl, store_);
+}
+
+std::string ClientTrust::Reverify(X509* cert) {
+  if (!cert) return "no certificate";
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      X509_STORE_CTX_free);
+  MutexLock lock(mu_);
+  ReloadIfChangedLocked();
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store_, cert, nullptr) != 1) return "out of memory";
+  if (X509_verify_cert(ctx.get()) == 1) return "";
+  return X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+}
+
+std::string DescribeCertificate(X509* cert) {
+  if (!cert) return "";
+  char subject[256];
+  X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+  std::string out = subject;
+  const auto uris = CertificateUris(cert);
+  for (size_t i = 0; i < uris.size() && i < 4; ++i) out += " " + uris[i].substr(0, 64);
+  return out + " (serial " + SerialHex(X509_get0_serialNumber(cert)).substr(0, 40) + ")";
 }
 
 }  // namespace mpp::net

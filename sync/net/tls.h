@@ -5,7 +5,7 @@
 #pragma once
 
 #include <cstdint>
-#include <set>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +15,7 @@
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
 typedef struct x509_st X509;
+typedef struct x509_store_st X509_STORE;
 
 namespace mpp::net {
 
@@ -42,21 +43,42 @@ std::vector<std::string> CertificateUris(X509* cert);
 // The same for the peer of a finished handshake.
 std::vector<std::string> PeerUris(SSL* ssl);
 
-// Serial numbers revoked by a CRL file, re-read whenever the file's modification time changes.
-// Thread-safe.
-class CrlWatcher {
+// What the server trusts in a client certificate: the CA that signs them and, optionally, the
+// CA's CRL, both checked by OpenSSL itself (X509_V_FLAG_CRL_CHECK: the CRL's signature and
+// issuer must be the CA's and its next update still ahead, or every client is refused). The
+// CRL file is read again whenever its modification time changes, so a revocation takes effect
+// at the next handshake without a restart; a replacement that is not a valid CRL of the CA is
+// logged as an error (event=crl_invalid) and the last good one stays in force. Thread-safe.
+class ClientTrust {
  public:
-  explicit CrlWatcher(std::string path) : path_(std::move(path)) {}
-  // True if `cert` is listed. A CRL that cannot be read refuses everyone (fail closed).
-  bool IsRevoked(X509* cert);
+  // kConfig naming the file and what is wrong: a CA that cannot be read, or a CRL that cannot
+  // be read, is not signed by the CA, names another issuer, or is past its next update.
+  static Result<std::shared_ptr<ClientTrust>> Load(const std::string& ca_file,
+                                                   const std::string& crl_file);
+  ~ClientTrust();
+  ClientTrust(const ClientTrust&) = delete;
+  ClientTrust& operator=(const ClientTrust&) = delete;
+
+  // Makes `ssl` (a connection not yet handshaken) verify its peer with the current store.
+  void Attach(SSL* ssl);
+  // Checks `cert` again as a new handshake would (validity dates, the CRL): a resumed session
+  // skips verification, so a certificate that expired or was revoked since its first
+  // handshake would otherwise still get in. "" when it passes, else OpenSSL's reason.
+  std::string Reverify(X509* cert);
 
  private:
+  ClientTrust(std::string ca_file, std::string crl_file);
+  // A new store from the files; kConfig as Load says.
+  Result<X509_STORE*> Build() const;
   void ReloadIfChangedLocked() REQUIRES(mu_);
-  const std::string path_;
+
+  const std::string ca_file_, crl_file_;
   Mutex mu_;
-  int64_t mtime_ns_ GUARDED_BY(mu_) = -1;
-  bool ok_ GUARDED_BY(mu_) = false;
-  std::set<std::string> revoked_ GUARDED_BY(mu_);  // serial numbers, hex
+  X509_STORE* store_ GUARDED_BY(mu_) = nullptr;
+  int64_t crl_mtime_ns_ GUARDED_BY(mu_) = -1;
 };
+
+// "subject (serial N)" of `cert`, bounded, for logs and the audit log; "" for none.
+std::string DescribeCertificate(X509* cert);
 
 }  // namespace mpp::net
