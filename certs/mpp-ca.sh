@@ -10,6 +10,8 @@
 #                                                 (ministry = read only, operator = resolves)
 #   certs/mpp-ca.sh revoke DIR NAME               revoke NAME's certificate and reissue the CRL
 #   certs/mpp-ca.sh expired DIR CODE              a site certificate that expired in 2020 (tests)
+#   certs/mpp-ca.sh expiring DIR CODE SECONDS     a site certificate CODE-expiring that expires
+#                                                 SECONDS from now (drills and tests)
 #
 # Each certificate lands in DIR/NAME.crt with its key DIR/NAME.key; DIR/ca.crt and DIR/crl.pem
 # are what mpp-central needs (--ca, --crl). Keys are created 0600. mpp-central re-reads the
@@ -17,7 +19,7 @@
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,17p' "$0"; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,19p' "$0"; exit 2; }
 days=${MPP_CERT_DAYS:-825}
 export MPP_SAN="DNS:localhost"  # the config names it; issue() sets the real one
 
@@ -114,11 +116,16 @@ case "$cmd" in
     code=${3:?CODE}
     issue "$code-expired" client "URI:mpp:site:$code" -startdate 20200101000000Z -enddate 20200201000000Z
     ;;
+  expiring)
+    code=${3:?CODE}; secs=${4:?SECONDS}
+    [[ "$secs" =~ ^[0-9]+$ ]] || { echo "mpp-ca.sh: SECONDS must be a whole number" >&2; exit 2; }
+    issue "$code-expiring" client "URI:mpp:site:$code" -enddate "$(date -u -d "+$secs seconds" +%Y%m%d%H%M%SZ)"
+    ;;
   revoke)
     name=${3:?NAME}
     openssl ca -config <(conf) -revoke "$dir/$name.crt" 2>/dev/null
     gencrl
     echo "revoked $name; $dir/crl.pem reissued"
     ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,19p' "$0"; exit 2 ;;
 esac

@@ -114,7 +114,7 @@ http::Response CentralApi::Route(const http::Request& req, const protocol::Peer&
       if (peer.role != Role::kOperator) return role_error("operators");
       auto body = ParseJson(req.body);
       if (!body) return ErrorResponse(body.error());
-      return JsonResponse(store_.UpdateRow(seg[3], seg[4], *body));
+      return JsonResponse(store_.UpdateRow(seg[3], seg[4], *body, peer.name));
     }
   }
   return ErrorResponse(MakeError(Errc::kNotFound, "no such endpoint; see docs/protocol.md"));

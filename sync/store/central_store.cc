@@ -237,6 +237,10 @@ class SqliteCentralStore final : public CentralStore {
     MPP_RETURN_IF_ERROR(MarkResolved(*db_, policy_, id, FormatUtc(clock_.NowMs()),
                                      "resolved by hand by " + who, hlc_));
     MPP_RETURN_IF_ERROR(UpdateLocked(plan.table, plan.row_id, plan.columns));
+    MPP_RETURN_IF_ERROR(
+        AuditLocked(who, "resolve conflict " + id.substr(0, 64),
+                    MakeError(Errc::kOk, body.contains("keep") ? "kept the " + body["keep"].dump()
+                                                               : std::string("set a new value"))));
     MPP_RETURN_IF_ERROR(tx.Commit());
     return Json{{"id", id},
                 {"status", "resolved"},
@@ -245,12 +249,16 @@ class SqliteCentralStore final : public CentralStore {
                 {"columns", plan.columns}};
   }
 
-  Result<Json> UpdateRow(const std::string& table, const std::string& id,
-                         const Json& columns) override {
+  Result<Json> UpdateRow(const std::string& table, const std::string& id, const Json& columns,
+                         const std::string& who) override {
     MutexLock lock(mu_);
     db::Transaction tx(*db_);
     MPP_RETURN_IF_ERROR(tx.status());
     MPP_ASSIGN_OR_RETURN(auto written, UpdateLocked(table, id, columns));
+    std::string set;
+    for (const auto& [col, v] : written["columns"].items()) set += (set.empty() ? "" : ", ") + col;
+    MPP_RETURN_IF_ERROR(AuditLocked(who, "edit " + table + " " + id.substr(0, 64),
+                                    MakeError(Errc::kOk, "set " + set)));
     MPP_RETURN_IF_ERROR(tx.Commit());
     return written;
   }

@@ -60,10 +60,12 @@ class CentralStore {
   virtual Result<Json> ListConflicts(const std::optional<std::string>& status) = 0;
   virtual Result<Json> ResolveConflict(const std::string& id, const Json& body,
                                        const std::string& who) = 0;
-  // A decision taken centrally: sets `columns` of a row (reference data, or the centre_writes
-  // columns of a site's row). It reaches the row's site on its next pull.
+  // A decision taken centrally by `who` (the operator's certificate): sets `columns` of a row
+  // (reference data, or the centre_writes columns of a site's row), and records who set which
+  // columns (not their values) in the audit log, in the same transaction. It reaches the row's
+  // site on its next pull.
   virtual Result<Json> UpdateRow(const std::string& table, const std::string& id,
-                                 const Json& columns) = 0;
+                                 const Json& columns, const std::string& who) = 0;
   // The quarantined changes, newest first (`status` open|dismissed filters), and dismissing
   // one (kNotFound; kIllegalTransition when it was dismissed already).
   virtual Result<Json> ListQuarantine(const std::optional<std::string>& status) = 0;

@@ -99,8 +99,9 @@ class CrashPointTest : public ::testing::Test {
     ASSERT_TRUE((*c)->ApplyPush(kSite, 1, *outbox_, 1, 3).ok());
     for (int i = 0; i < 30; ++i) {
       clock.Advance(1000);
-      auto u = (*c)->UpdateRow("applications", ids[static_cast<size_t>(i)],
-                               {{"notes", "keputusan pusat " + std::to_string(i)}});
+      auto u =
+          (*c)->UpdateRow("applications", ids[static_cast<size_t>(i)],
+                          {{"notes", "keputusan pusat " + std::to_string(i)}}, "mpp:role:operator");
       ASSERT_TRUE(u.ok()) << u.error().message;
     }
     auto page = (*c)->ReadFeed(kSite, 0, 64 << 20);

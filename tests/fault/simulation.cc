@@ -568,7 +568,7 @@ class World {
             (r.ok() ? "ok" : Code(r.error())));
       return;
     }
-    auto r = central_->UpdateRow(table, row, cols);
+    auto r = central_->UpdateRow(table, row, cols, "mpp:role:operator");
     Event("centre sets " + cols.begin().key() + " of " + row + ": " +
           (r.ok() ? "ok" : Code(r.error())));
   }

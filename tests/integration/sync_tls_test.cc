@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +15,7 @@
 #include <random>
 
 #include "sync/core/json.h"
+#include "sync/db/database.h"
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
@@ -411,6 +415,102 @@ TEST_F(SyncTlsTest, OnlyTls12AndNewerWithAeadCiphersAreOffered) {
   EXPECT_NE(out.find("TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"), std::string::npos) << out;
   probe({"-tls1_3"});
   EXPECT_NE(out.find("TLSv1.3, Cipher is TLS_AES"), std::string::npos) << out;
+}
+
+// How many rows of the centre's audit log match `where`, waiting up to 3 s for them (TLS
+// refusals are written from a worker thread).
+int64_t AuditRows(const std::string& db_path, const std::string& where, int64_t at_least) {
+  int64_t n = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto db = db::Database::Open(db_path, {.create = false});
+    if (db.ok()) {
+      auto v = (*db)->QueryInt("SELECT COUNT(*) FROM audit_log WHERE " + where, {});
+      n = v.ok() ? *v : 0;
+    }
+    if (n >= at_least) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return n;
+}
+
+// Issue 11, findings 8 and 11: a certificate that expired (or was revoked) while its TLS
+// session was cached was still accepted on resumption, and no refusal left an audit row. The
+// centre now checks the certificate again on every resumption and audits each refusal with
+// the peer's address and the certificate's subject and serial.
+TEST_F(SyncTlsTest, AResumedSessionIsCheckedAgainAndEveryRefusalIsAudited) {
+  Ca(pki_.AddExpiringSite("MPP7302", 3));
+  Ca(pki_.AddSite("MPP7301"));
+  net::TlsClientConfig expiring = Cert("MPP7302-expiring");
+  expiring.session_file = dir_.File("expiring-session.pem");
+  net::TlsClientConfig revoked = Cert("MPP7301");
+  revoked.session_file = dir_.File("revoked-session.pem");
+  for (const auto* tls : {&expiring, &revoked}) {
+    auto r = Call(*tls, "GET", "/sync/v1/digest");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->status, 200);
+    ASSERT_TRUE(std::filesystem::exists(tls->session_file));  // the next call resumes it
+  }
+  Ca(pki_.Revoke("MPP7301"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // MPP7302-expiring expires
+  for (const auto* tls : {&expiring, &revoked}) {
+    auto r = Call(*tls, "GET", "/sync/v1/digest");
+    EXPECT_FALSE(r.ok() && r->status == 200) << tls->cert_file << " got in on a resumed session";
+  }
+  const std::string db = central_->data_dir() + "/central.db";
+  EXPECT_GE(AuditRows(db, "peer = 'tls:127.0.0.1' AND detail LIKE '%expired%serial%'", 1), 1);
+  EXPECT_GE(AuditRows(db, "peer = 'tls:127.0.0.1' AND detail LIKE '%revoked%serial%'", 1), 1);
+}
+
+// Issue 11, finding 10: after a certificate was re-issued, mppctl kept offering the old TLS
+// session from tls-session.pem and failed until the file was deleted. The session is tagged
+// with the certificate, key and CA it was made with; another one is never offered.
+TEST_F(SyncTlsTest, ANewCertificateNeverResumesTheOldOnesSession) {
+  Ca(pki_.AddSite("MPP7301"));
+  net::TlsClientConfig tls = Cert("MPP7301");
+  tls.session_file = dir_.File("session.pem");
+  auto first = Call(tls, "GET", "/sync/v1/digest");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(std::filesystem::exists(tls.session_file));
+  Ca(pki_.Revoke("MPP7301"));
+  Ca(pki_.AddSite("MPP7301"));  // re-issued: new key, new certificate, same files
+  auto again = Call(tls, "GET", "/sync/v1/digest");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->status, 200);
+}
+
+// Issue 11, finding 9: the CRL was parsed by hand without checking its signature, issuer or
+// next update, so a CRL signed by another key was accepted. OpenSSL checks it now: such a CRL
+// stops the centre at start, and one swapped in while it runs is logged and not used.
+TEST_F(SyncTlsTest, OnlyTheCasOwnCurrentCrlIsUsed) {
+  Ca(pki_.AddSite("MPP7301"));
+  Ca(pki_.AddSite("MPP7302"));
+  testing::TestPki other(dir_.File("other-pki"));
+  Ca(other.Init({"MPP7301"}));
+  Ca(other.Revoke("MPP7301"));  // a CRL listing a serial, signed by another CA's key
+
+  std::filesystem::create_directories(dir_.File("second"));
+  auto bad = testing::CentralProcess::Start(pki_, dir_.File("second"), {"--crl", other.Crl()});
+  ASSERT_FALSE(bad.ok()) << "a centre started with another CA's CRL";
+  {
+    std::ifstream in(dir_.File("second") + "/central.log");
+    const std::string log{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    EXPECT_NE(log.find("is not signed by the CA's key"), std::string::npos) << log;
+  }
+
+  ASSERT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
+  std::filesystem::copy_file(other.Crl(), pki_.Crl(),
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
+  EXPECT_EQ(Call(Cert("MPP7302"), "GET", "/sync/v1/digest")->status, 200);
+  std::string log;
+  std::ifstream in(central_->log_path());
+  log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("event=crl_invalid"), std::string::npos);
+  // The CA's own next CRL is taken again.
+  Ca(pki_.Revoke("MPP7302"));
+  auto revoked = Call(Cert("MPP7302"), "GET", "/sync/v1/digest");
+  EXPECT_FALSE(revoked.ok() && revoked->status == 200);
+  EXPECT_EQ(Call(Cert("MPP7301"), "GET", "/sync/v1/digest")->status, 200);
 }
 
 }  // namespace

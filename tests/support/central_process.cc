@@ -55,6 +55,10 @@ Status TestPki::AddRole(const std::string& name, const std::string& role) {
 
 Status TestPki::AddExpiredSite(const std::string& code) { return Script("expired", {code}); }
 
+Status TestPki::AddExpiringSite(const std::string& code, int seconds) {
+  return Script("expiring", {code, std::to_string(seconds)});
+}
+
 Status TestPki::Revoke(const std::string& name) { return Script("revoke", {name}); }
 
 net::TlsClientConfig TestPki::ClientTls(const std::string& name) const {

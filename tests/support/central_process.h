@@ -43,6 +43,8 @@ class TestPki {
   Status AddRole(const std::string& name, const std::string& role);
   // A certificate for site `code` that expired in 2020, named "CODE-expired".
   Status AddExpiredSite(const std::string& code);
+  // A certificate for site `code` that expires `seconds` from now, named "CODE-expiring".
+  Status AddExpiringSite(const std::string& code, int seconds);
   // Revokes `name`'s certificate and rewrites Crl(); a centre started with --crl Crl() refuses
   // it from its next handshake on.
   Status Revoke(const std::string& name);

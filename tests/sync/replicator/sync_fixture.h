@@ -119,7 +119,7 @@ class SyncFixture : public ::testing::Test {
 
   // A decision taken centrally by an operator (what PATCH /api/v1/records does).
   Result<Json> Decide(const std::string& table, const std::string& id, const Json& columns) {
-    return central_->UpdateRow(table, id, columns);
+    return central_->UpdateRow(table, id, columns, "mpp:role:operator");
   }
 
   int64_t CentralCount(const std::string& sql) {

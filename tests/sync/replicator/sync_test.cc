@@ -1053,6 +1053,11 @@ TEST_F(SyncTest, TheCentresOwnEditsAreCheckedWithTheSameRules) {
   EXPECT_EQ(CentralData(), before);
   auto ok = Decide("applications", id, {{"notes", "checked by the centre"}});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
+  // Issue 11, finding 11: who made the edit, and which columns (never their values), is audited.
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM audit_log WHERE peer = 'mpp:role:operator' AND "
+                         "action = 'edit applications " +
+                         id + "' AND detail LIKE 'set %notes%' AND detail NOT LIKE '%checked%'"),
+            1);
   Sync(a);
   ExpectInSync(a);
 }
