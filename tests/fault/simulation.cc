@@ -7,10 +7,13 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <regex>
 #include <set>
 
 #include "schema/migrations.h"
+#include "sync/core/compress.h"
 #include "sync/core/log.h"
+#include "sync/core/time_util.h"
 #include "sync/protocol/messages.h"
 #include "sync/replicator/central_endpoint.h"
 #include "sync/replicator/replicator.h"
@@ -29,6 +32,7 @@ constexpr int64_t kT0 = 1'795'000'000'000;  // 2026-11-18
 constexpr int64_t kMinute = 60'000;
 const char* const kSiteCodes[] = {"MPP7301", "MPP7302", "MPP7310", "MPP7371",
                                   "MPP7407", "MPP5306", "MPP2101", "MPP8103"};
+const char* const kHostile = "MPP9205";  // in the reference data, never one of the sites above
 const char* const kTables[] = {"counters", "queue_tickets", "applications", "application_events",
                                "payments", "surveys",       "complaints"};
 
@@ -227,7 +231,10 @@ class World {
   }
 
   http::Response Deliver(size_t i, http::Request request) {
-    request.peer_uris = {"mpp:site:" + sites_[i].code};
+    return DeliverAs(sites_[i].code, std::move(request));
+  }
+  http::Response DeliverAs(const std::string& code, http::Request request) {
+    request.peer_uris = {"mpp:site:" + code};
     // Now and then the centre's disk fails, or the centre dies, inside the request (unless a
     // fault scheduled by the caller is still pending).
     FaultVfs& vfs = FaultVfs::Get();
@@ -305,8 +312,173 @@ class World {
     (void)Deliver(i, again);
   }
 
+  // ---- the hostile site ----
+  // One push of MPP9205: a hostile change (or body) of kind `kind`, or a valid row (kind 11).
+  void HostilePush() {
+    Site& victim = sites_[Pick(sites_.size())];
+    const uint64_t kind = Pick(12);
+    const std::string now = FormatUtc(now_);
+    char id[40];
+    std::snprintf(id, sizeof id, "0195%04x-0000-7000-8000-%012llx",
+                  static_cast<unsigned>(Pick(0x10000)),
+                  static_cast<unsigned long long>(++hostile_rows_));
+    Json app = {{"id", id},
+                {"site_code", kHostile},
+                {"service_code", "DKC-KTP"},
+                {"channel", "walk_in"},
+                {"status", "received"},
+                {"received_at", now},
+                {"fee_idr", 0}};
+    const std::string victim_app =
+        victim.applications.empty() ? "" : victim.applications[Pick(victim.applications.size())];
+    Change c;
+    c.hlc = MakeHlc(now_, static_cast<uint32_t>(hostile_rows_ & 0xffff));
+    c.op = "insert";
+    c.table = "applications";
+    c.row_id = id;
+    std::string what;
+    switch (kind) {
+      case 0:
+        if (victim_app.empty()) return;
+        what = "edits an application of " + victim.code;
+        c.op = "update";
+        c.row_id = victim_app;
+        c.data = {{"notes", "diubah oleh situs lain"}};
+        break;
+      case 1:
+        if (victim_app.empty()) return;
+        what = "pays on an application of " + victim.code;
+        c.table = "payments";
+        c.data = {{"id", id},
+                  {"site_code", kHostile},
+                  {"application_id", victim_app},
+                  {"amount_idr", 99'999'999},
+                  {"method", "cash"},
+                  {"paid_at", now}};
+        break;
+      case 2:
+        what = "inserts a row owned by " + victim.code;
+        app["site_code"] = victim.code;
+        c.data = app;
+        break;
+      case 3:
+        what = "changes a fee of the catalogue";
+        c.op = "update";
+        c.table = "services";
+        c.row_id = "DKC-KTP";
+        c.data = {{"fee_idr", 1}};
+        break;
+      case 4:
+        what = "hides a NIK in notes";
+        app["notes"] = "NIK 7301 0145 0890 0001";
+        c.data = app;
+        break;
+      case 5:
+        what = "sends a time that is no time";
+        app["received_at"] = "not a timestamp";
+        c.data = app;
+        break;
+      case 6:
+        what = "sends 5 kB of notes";
+        app["notes"] = std::string(5000, 'x');
+        c.data = app;
+        break;
+      case 7:
+        if (victim_app.empty()) return;
+        what = "moves an application of " + victim.code + " to itself";
+        c.op = "update";
+        c.row_id = victim_app;
+        c.data = {{"site_code", kHostile}};
+        break;
+      case 8:
+        what = "writes a conflict record";
+        c.table = "conflicts";
+        c.data = {{"id", id}, {"site_code", victim.code}, {"status", "resolved"}};
+        break;
+      case 9:
+      case 10:
+        break;  // bodies, below
+      default:
+        what = "saves a valid application of its own";
+        c.data = app;
+        break;
+    }
+    http::Request r;
+    r.method = "POST";
+    r.target = "/sync/v1/push";
+    r.content_type = "application/json";
+    r.headers = protocol::VersionHeaders(SchemaVersion());
+    const int64_t first = hostile_seq_ + 1;
+    if (kind == 9) {
+      what = "sends a zstd body that expands to 9 MiB";
+      r.body = Bomb();
+      r.headers.emplace_back("content-encoding", "zstd");
+    } else if (kind == 10) {
+      what = "sends 2,001 changes in one batch";
+      protocol::PushRequest many{kHostile, first, {}};
+      for (int k = 0; k < 2001; ++k) {
+        Change m = c;
+        m.seq = first + k;
+        m.data = {{"id", id}};
+        many.changes.push_back(m);
+      }
+      r.body = protocol::EncodeBody(protocol::ToJson(many), false);
+    } else {
+      c.seq = first;
+      r.body = protocol::EncodeBody(protocol::ToJson(protocol::PushRequest{kHostile, first, {c}}),
+                                    false);
+    }
+    const bool valid = kind == 11;
+    if (valid) hostile_valid_.insert(id);  // it may be stored even if the answer is lost
+    const std::string as = o_.bug == PlantedBug::kImpersonation ? victim.code : kHostile;
+    if (as != kHostile) {  // the planted bug: the centre takes the victim's name from the body
+      r.body = std::regex_replace(r.body, std::regex(kHostile), victim.code);
+    }
+    ++result_.hostile_pushes;
+    const http::Response res = DeliverAs(as, r);
+    Event(std::string(kHostile) + " " + what + " -> " + std::to_string(res.status));
+    const Json j = Json::parse(res.body, nullptr, false);
+    if (res.status == 500 && j.is_object() && j["error"].value("code", "") == "internal_error") {
+      return Violation(std::string(kHostile) + " " + what + ": 500 internal_error " + res.body);
+    }
+    if (res.status == 409 && j.is_object() && j["error"].contains("expected_seq")) {
+      hostile_seq_ = j["error"]["expected_seq"].get<int64_t>() - 1;
+      return;
+    }
+    if (res.status == 409 && j.is_object() && j["error"].contains("acked_seq")) {
+      hostile_seq_ = j["error"]["acked_seq"].get<int64_t>();  // stored before a lost answer
+      return;
+    }
+    if (res.status != 200 || !j.is_object()) {
+      if (valid && res.status / 100 == 4) {
+        Violation(std::string(kHostile) + " " + what + ": refused " + res.body);
+      }
+      result_.hostile_refused += !valid && res.status / 100 == 4;
+      return;  // a fault of the centre (503, a crash): the change may or may not be stored
+    }
+    hostile_seq_ = j.value("acked_seq", hostile_seq_);
+    const int quarantined = j.value("quarantined", 0);
+    if (valid && quarantined > 0) {
+      Violation(std::string(kHostile) + " " + what + ": set aside " + j["refused"].dump());
+    } else if (!valid && quarantined == 0 && as == kHostile) {
+      Violation(std::string(kHostile) + " " + what + ": the centre took it");
+    }
+    result_.hostile_refused += !valid && quarantined > 0;
+  }
+
+  static const std::string& Bomb() {
+    static const std::string bomb = [] {
+      std::string text = R"({"site":"MPP9205","first_seq":1,"changes":[)";
+      for (int i = 0; i < 3'000'000; ++i) text += "{},";
+      text.back() = ']';
+      return ZstdCompress(text + "}");
+    }();
+    return bomb;
+  }
+
   // ---- the schedule ----
   void Step() {
+    if (Chance(0.06)) HostilePush();
     const uint64_t roll = Pick(100);
     Site& s = sites_[Pick(sites_.size())];
     if (roll < 42) {
@@ -628,6 +800,18 @@ class World {
   void FinalChecks() {
     auto centre = db::Database::Open(dir_.File("central.db"), {.create = false});
     if (!centre) return Violation("cannot read the centre");
+    // The hostile site holds nothing at the centre but the valid rows it saved, and the
+    // catalogue is the ministry's.
+    for (const char* table : kTables) {
+      for (const std::string& id : Ids(**centre, table, kHostile)) {
+        if (!hostile_valid_.count(id)) {
+          Violation(std::string("HOSTILE: the centre holds ") + table + " " + id + " of " +
+                    kHostile + ", which the rules refuse");
+        }
+      }
+    }
+    auto fee = (*centre)->QueryInt("SELECT fee_idr FROM services WHERE code = 'DKC-KTP'");
+    if (!fee.ok() || *fee == 1) Violation("HOSTILE: a site changed the catalogue");
     for (Site& s : sites_) {
       auto site = db::Database::Open(dir_.File(s.code + ".db"), {.create = false});
       if (!site) return Violation("cannot read " + s.code);
@@ -713,6 +897,9 @@ class World {
   std::vector<std::pair<size_t, http::Request>> late_;
   double fault_ = 0;
   bool last_sync_ok_ = false;
+  int64_t hostile_seq_ = 0;   // how far the centre holds the hostile site's changes
+  int64_t hostile_rows_ = 0;  // ids minted by the hostile site
+  std::set<std::string> hostile_valid_;
   std::string last_sync_error_;
   uint64_t hash_ = 1469598103934665603ull;
   std::deque<std::string> trace_;

@@ -14,6 +14,14 @@
 //     centre holds nothing of a site that the site does not hold, the centre's acknowledged point
 //     equals the site's last change, and every site's digest equals the centre's view of it
 //     (replicas converge).
+// A hostile site (a valid certificate of its own, MPP9205) pushes now and then what a modified
+// node could: writes to another site's rows, its references and its reference data, rows that
+// break the office's rules (5 kB notes, a NIK hidden in free text, a time that is no time, an
+// owner or key changed), a zstd body that expands past the limit and a batch of too many
+// changes; and, to show the rules refuse only what they must, a valid row of its own. The
+// checker asserts that each hostile change is refused (quarantined or 4xx, never 500 and never
+// stored), that the valid one is applied, and, at the end, that the centre holds nothing of the
+// hostile site but its valid rows and that every honest site still converges.
 // The same seed gives the same run, event for event (the trace hash says so). Planted bugs
 // show that the checker catches a lost write and a duplicate.
 #pragma once
@@ -30,6 +38,8 @@ enum class PlantedBug {
   kRenumberedResend,   // a batch is sent again with fresh ids and seqs: duplicates at the centre
   kSwallowSiteBehind,  // the network answers site_behind with "stored": a restored site's new
                        // work is taken for replays, as before the centre kept its site_log
+  kImpersonation,      // the hostile site's pushes reach the centre under its victim's
+                       // certificate, as if the centre trusted the body's site name
 };
 
 struct SimOptions {
@@ -48,7 +58,8 @@ struct SimResult {
   int64_t acked_writes = 0, syncs = 0, failed_syncs = 0, messages = 0, dropped = 0, duplicated = 0,
           late = 0, site_crashes = 0, centre_crashes = 0, io_errors = 0, partitions = 0,
           clock_jumps = 0, restamped = 0, conflicts = 0, conflict_records = 0, backups = 0,
-          restores = 0, empty_disks = 0, recovered = 0, renumbered = 0, quarantined = 0;
+          restores = 0, empty_disks = 0, recovered = 0, renumbered = 0, quarantined = 0,
+          hostile_pushes = 0, hostile_refused = 0;
 };
 
 SimResult RunSimulation(const SimOptions& options);

@@ -60,6 +60,8 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
     sum.empty_disks += r.empty_disks;
     sum.recovered += r.recovered;
     sum.renumbered += r.renumbered;
+    sum.hostile_pushes += r.hostile_pushes;
+    sum.hostile_refused += r.hostile_refused;
     if (!r.violations.empty()) {
       ADD_FAILURE() << Report(static_cast<uint64_t>(seed), r);
       if (++failing >= 3) break;
@@ -72,7 +74,7 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
       "restamped, %lld conflicts (%lld records, the same at both ends); %lld backups, %lld disks "
       "restored from them, %lld disks "
       "replaced by empty ones, %lld changes recovered from the centre, %lld renumbered; %lld "
-      "seeds with violations\n",
+      "hostile pushes (%lld refused); %lld seeds with violations\n",
       GetParam(), static_cast<long long>(runs), sum.sites, static_cast<long long>(sum.acked_writes),
       static_cast<long long>(sum.syncs), static_cast<long long>(sum.failed_syncs),
       static_cast<long long>(sum.messages), static_cast<long long>(sum.dropped),
@@ -83,7 +85,8 @@ TEST_P(SimulationShard, EveryAcknowledgedWriteReachesTheCentreOnceAndReplicasCon
       static_cast<long long>(sum.conflicts), static_cast<long long>(sum.conflict_records),
       static_cast<long long>(sum.backups), static_cast<long long>(sum.restores),
       static_cast<long long>(sum.empty_disks), static_cast<long long>(sum.recovered),
-      static_cast<long long>(sum.renumbered), static_cast<long long>(failing));
+      static_cast<long long>(sum.renumbered), static_cast<long long>(sum.hostile_pushes),
+      static_cast<long long>(sum.hostile_refused), static_cast<long long>(failing));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationShard, ::testing::Range(0, kShards));
@@ -119,6 +122,16 @@ TEST(Simulation, CheckerCatchesADuplicate) {
   const int seeds = SeedsUntilCaught(PlantedBug::kRenumberedResend, "DUPLICATE");
   EXPECT_GT(seeds, 0) << "a renumbered resend went unnoticed in 50 seeds";
   std::printf("planted duplicate (renumbered resend): caught after %d seed(s)\n", seeds);
+}
+
+// The hostile site's writes, let through under its victim's name: the checker must see them.
+TEST(Simulation, CheckerCatchesAHostileSitesWritesThatGetThrough) {
+  const int seeds = SeedsUntilCaught(PlantedBug::kImpersonation, "");
+  EXPECT_GT(seeds, 0) << "hostile writes under another site's name went unnoticed in 50 seeds";
+  std::printf(
+      "planted impersonation (a hostile site's pushes under its victim's name): caught "
+      "after %d seed(s)\n",
+      seeds);
 }
 
 TEST(Simulation, CheckerCatchesARestoredSiteWhoseNewWorkIsTakenForReplays) {
