@@ -445,6 +445,17 @@ TEST_F(SyncTest, ConcurrentEditsConvergeOnOneWinnerAndAreRecordedAtBothEnds) {
   EXPECT_EQ(c["loser"]["value"]["status"], "completed");
   EXPECT_EQ((*site_conflicts)["items"][0]["id"], c["id"]) << "both ends name the conflict alike";
 
+  // A value chosen by hand goes through the office's rules like any other write (found in
+  // review: it was checked only for its type and stage).
+  auto bogus = central_->ResolveConflict(
+      c["id"], {{"value", {{"status", "completed"}, {"completed_at", "not-a-time"}}}},
+      "mpp:role:operator");
+  ASSERT_FALSE(bogus.ok());
+  EXPECT_EQ(bogus.error().code, Errc::kInvalidValue) << bogus.error().message;
+  auto bogus_here = a.store->office().ResolveConflict(
+      c["id"], {{"value", {{"status", "completed"}, {"completed_at", "not-a-time"}}}});
+  ASSERT_FALSE(bogus_here.ok());
+  EXPECT_EQ(bogus_here.error().code, Errc::kInvalidValue) << bogus_here.error().message;
   // An operator resolves it by hand, keeping the site's "completed"; the resolution syncs.
   central_clock_.Advance(1000);
   auto res = central_->ResolveConflict(c["id"], {{"keep", "loser"}}, "mpp:role:operator");
