@@ -100,7 +100,12 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   if (*end != '\0' || port < 0 || port > 65535) {
     return MakeError(Errc::kConfig, "--listen port must be 0 to 65535");
   }
-  return std::pair{listen.substr(0, colon), static_cast<uint16_t>(port)};
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // [::1]:8080
+  }
+  if (host == "localhost") host = "127.0.0.1";  // the name every user tries first
+  return std::pair{host, static_cast<uint16_t>(port)};
 }
 
 Status ApplyLogLevel(const std::string& level) {

@@ -98,6 +98,11 @@ Response OfficeApi::Handle(const Request& req) {
 // A browser tricked by DNS rebinding sends the attacker's name as Host while it talks to this
 // node: only IP literals, localhost and the names the node was told to answer to are served.
 Status CheckHost(const Request& req, const std::set<std::string>& allowed) {
+  const auto hosts = std::count_if(req.headers.begin(), req.headers.end(),
+                                   [](const auto& h) { return h.first == "host"; });
+  if (hosts > 1) {  // RFC 9112 §3.2: which one would a proxy have checked?
+    return MakeError(Errc::kInvalidValue, "the request has more than one Host header");
+  }
   const std::string host = req.Header("host");
   if (host.empty()) return {};  // not a browser: browsers always send it
   std::string name = host;

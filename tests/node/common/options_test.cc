@@ -171,5 +171,24 @@ TEST(OptionsTest, AConfigFileSetsSwitchesWithBooleans) {
   EXPECT_FALSE(Parse({"--config", dir.File("text.json")}, spec).ok());
 }
 
+// Issue 11, finding 15: --listen localhost:8080 said "'localhost' is not an IP address".
+TEST(OptionsTest, ListenTakesLocalhostAndBracketedAddresses) {
+  auto l = ParseListen("localhost:8080");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->first, "127.0.0.1");
+  EXPECT_EQ(l->second, 8080);
+  auto v6 = ParseListen("[::1]:8443");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->first, "::1");
+  EXPECT_FALSE(ParseListen("8080").ok());
+  EXPECT_FALSE(ParseListen("localhost:99999").ok());
+  auto caps = ServerFlags({{"max-connections", "-1"}}, "127.0.0.1:0");
+  EXPECT_FALSE(caps.ok());
+  auto fine = ServerFlags({{"max-connections", "500"}, {"max-per-address", "10"}}, "127.0.0.1:0");
+  ASSERT_TRUE(fine.ok());
+  EXPECT_EQ(fine->max_connections, 500u);
+  EXPECT_EQ(fine->max_per_address, 10u);
+}
+
 }  // namespace
 }  // namespace mpp::common

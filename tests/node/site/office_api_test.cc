@@ -229,6 +229,14 @@ TEST_F(OfficeApiTest, CrossSiteFormsAndForeignHostNamesAreRefused) {
        {"127.0.0.1:8080", "192.168.1.20", "localhost:8080", "[::1]:8080", "LOKET1.local:8080"}) {
     EXPECT_EQ(with_host(host).status, 201) << host;
   }
+  // Two Host headers: which one would a proxy in front have checked? Refused (issue 11).
+  auto two = api.Handle({"POST",
+                         "/api/v1/applications",
+                         "application/json",
+                         R"({"service_code":"DKC-KTP"})",
+                         {{"host", "127.0.0.1"}, {"host", "evil.example"}},
+                         {}});
+  EXPECT_EQ(two.status, 400) << two.body;
 }
 
 // Issue 10, finding 4: a client-minted id must carry this site's tag, so an id copied from
