@@ -59,10 +59,10 @@ int Run(int argc, char** argv) {
   }
   auto options = mpp::common::ServerFlags(*opt, opt->at("listen"));
   if (!options) return Usage(options.error().message);
-  const double rate = opt->count("rate-limit") ? std::atof(opt->at("rate-limit").c_str()) : 50;
-  if (rate < 0 || rate > 100000) return Usage("--rate-limit must be 0 to 100000");
-  const int timeout = opt->count("timeout") ? std::atoi(opt->at("timeout").c_str()) : 30;
-  if (timeout < 1 || timeout > 3600) return Usage("--timeout must be 1 to 3600 seconds");
+  auto rate = mpp::common::WholeNumberFlag(*opt, "rate-limit", 50, 0, 100000, " (0: no limit)");
+  if (!rate) return Usage(rate.error().message);
+  auto timeout = mpp::common::WholeNumberFlag(*opt, "timeout", 30, 1, 3600, " seconds");
+  if (!timeout) return Usage(timeout.error().message);
 
   mpp::common::BlockStopSignals();
   if (auto s = mpp::common::MakePrivateDirectory(opt->at("data")); !s) {
@@ -80,8 +80,8 @@ int Run(int argc, char** argv) {
     return 1;
   }
   mpp::central::CentralApi api(**store, clock, mpp::schema::Migrations().back().version);
-  api.LimitRate(rate, 2 * rate);
-  options->timeout = std::chrono::seconds(timeout);
+  api.LimitRate(static_cast<double>(*rate), 2.0 * static_cast<double>(*rate));
+  options->timeout = std::chrono::seconds(*timeout);
   options->body_limit = mpp::protocol::kMaxSyncBody;
   options->tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
                                            opt->count("crl") ? opt->at("crl") : ""};

@@ -1,5 +1,7 @@
 #include "node/common/options.h"
 
+#include <charconv>
+
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -123,6 +125,21 @@ Status ApplyLogLevel(const std::string& level) {
   return {};
 }
 
+Result<int64_t> WholeNumberFlag(const Options& options, const std::string& name, int64_t fallback,
+                                int64_t min, int64_t max, const std::string& meaning) {
+  auto it = options.find(name);
+  if (it == options.end()) return fallback;
+  int64_t v = 0;
+  const std::string& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return MakeError(Errc::kConfig, "--" + name + " must be a whole number from " +
+                                        std::to_string(min) + " to " + std::to_string(max) +
+                                        meaning + ", not '" + text.substr(0, 32) + "'");
+  }
+  return v;
+}
+
 Result<net::HttpServerOptions> ServerFlags(const Options& options,
                                            const std::string& default_listen) {
   auto value = [&](const char* key, const std::string& fallback) {
@@ -131,22 +148,16 @@ Result<net::HttpServerOptions> ServerFlags(const Options& options,
   };
   MPP_ASSIGN_OR_RETURN(auto listen, ParseListen(value("listen", default_listen)));
   MPP_RETURN_IF_ERROR(ApplyLogLevel(value("log-level", "info")));
-  const int workers = std::atoi(value("workers", "4").c_str());
-  if (workers < 1 || workers > 64) return MakeError(Errc::kConfig, "--workers must be 1 to 64");
+  MPP_ASSIGN_OR_RETURN(const int64_t workers, WholeNumberFlag(options, "workers", 4, 1, 64, ""));
   net::HttpServerOptions out;
   out.host = listen.first;
   out.port = listen.second;
-  out.worker_threads = workers;
-  const long max_all = std::atol(value("max-connections", "0").c_str());
-  if (max_all < 0 || max_all > 1'000'000) {
-    return MakeError(Errc::kConfig,
-                     "--max-connections must be 0 (from the open-files limit) to "
-                     "1000000");
-  }
-  const long max_one = std::atol(value("max-per-address", "64").c_str());
-  if (max_one < 0 || max_one > 1'000'000) {
-    return MakeError(Errc::kConfig, "--max-per-address must be 0 (no limit) to 1000000");
-  }
+  out.worker_threads = static_cast<int>(workers);
+  MPP_ASSIGN_OR_RETURN(const int64_t max_all,
+                       WholeNumberFlag(options, "max-connections", 0, 0, 1'000'000,
+                                       " (0: the open-files limit less 64)"));
+  MPP_ASSIGN_OR_RETURN(const int64_t max_one, WholeNumberFlag(options, "max-per-address", 64, 0,
+                                                              1'000'000, " (0: no limit)"));
   out.max_connections = static_cast<size_t>(max_all);
   out.max_per_address = static_cast<size_t>(max_one);
   return out;

@@ -48,6 +48,12 @@ Status ApplyLogLevel(const std::string& level);
 // The flags every daemon shares: --listen HOST:PORT (default `default_listen`), --log-level
 // (default info, applied now) and --workers (1-64, default 4), as server options. kConfig
 // naming the flag that is wrong.
+// Flag `name` as a whole number from `min` to `max` ("2x", "abc" and "5s" are errors, not 2, 0
+// and 5), or `fallback` when it is absent. kConfig naming the flag and the range; `meaning`
+// (e.g. " (0: no limit)") follows the range in the message.
+Result<int64_t> WholeNumberFlag(const Options& options, const std::string& name, int64_t fallback,
+                                int64_t min, int64_t max, const std::string& meaning);
+
 Result<net::HttpServerOptions> ServerFlags(const Options& options,
                                            const std::string& default_listen);
 

@@ -81,10 +81,13 @@ class ConnectionCount {
     const std::string address_;
   };
   // A slot, or null when `address` or the whole server is at its limit.
-  std::unique_ptr<Slot> Take(const std::string& address, size_t max_all, size_t max_one) {
+  std::unique_ptr<Slot> Take(const std::string& address, size_t max_all, size_t max_one,
+                             const char** why) {
     std::lock_guard<std::mutex> lock(mu_);
     size_t& mine = per_address_[address];
     if (open_ >= max_all || (max_one > 0 && mine >= max_one)) {
+      *why = open_ >= max_all ? "the server has --max-connections open"
+                              : "this address has --max-per-address open";
       if (mine == 0) per_address_.erase(address);
       return nullptr;
     }
@@ -387,14 +390,15 @@ struct HttpServer::Impl {
       }
       beast::error_code addr_ec;
       const std::string address = s.remote_endpoint(addr_ec).address().to_string();
-      auto slot =
-          shared.connections.Take(address, shared.max_connections, shared.options.max_per_address);
+      const char* why = "";
+      auto slot = shared.connections.Take(address, shared.max_connections,
+                                          shared.options.max_per_address, &why);
       if (!slot) {
         int suppressed = 0;
         if (shared.log_gate.Pass(&suppressed)) {
           Log(LogLevel::kWarn, "connection_refused",
               {{"peer", address},
-               {"reason", "too many connections open"},
+               {"reason", why},
                {"max_connections", std::to_string(shared.max_connections)},
                {"max_per_address", std::to_string(shared.options.max_per_address)},
                {"suppressed", std::to_string(suppressed)}});

@@ -184,6 +184,12 @@ TEST(OptionsTest, ListenTakesLocalhostAndBracketedAddresses) {
   EXPECT_FALSE(ParseListen("localhost:99999").ok());
   auto caps = ServerFlags({{"max-connections", "-1"}}, "127.0.0.1:0");
   EXPECT_FALSE(caps.ok());
+  // Found by a review: "abc" was 0 (no rate limit at all), "2x" was 2 and "5s" was 5.
+  for (const char* bad : {"abc", "2x", "5s", "", " 5", "1e3"}) {
+    EXPECT_FALSE(ServerFlags({{"max-per-address", bad}}, "127.0.0.1:0").ok()) << bad;
+    EXPECT_FALSE(WholeNumberFlag({{"rate-limit", bad}}, "rate-limit", 50, 0, 100, "").ok()) << bad;
+  }
+  EXPECT_EQ(*WholeNumberFlag({}, "rate-limit", 50, 0, 100, ""), 50);
   auto fine = ServerFlags({{"max-connections", "500"}, {"max-per-address", "10"}}, "127.0.0.1:0");
   ASSERT_TRUE(fine.ok());
   EXPECT_EQ(fine->max_connections, 500u);
