@@ -173,7 +173,9 @@ Result<Json> CheckColumns(std::string_view what, const Json& columns,
     return MakeError(Errc::kInvalidType, std::string(what) + ": send an object of columns");
   }
   Json out = Json::object();
-  for (const auto& [key, given] : columns.items()) {
+  for (const auto& item : columns.items()) {
+    const std::string& key = item.key();
+    const Json& given = item.value();
     auto spec =
         std::find_if(specs.begin(), specs.end(), [&](const FieldSpec& s) { return s.name == key; });
     const std::string name =
