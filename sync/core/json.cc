@@ -4,7 +4,7 @@ namespace mpp {
 
 Result<Json> ParseJson(std::string_view text, int max_depth, size_t max_values) {
   int depth = 0;
-  size_t values = 1;         // the root, one more after each ',' and the first in a container
+  size_t values = 1;          // the root, one more after each ',' and the first in a container
   bool first_inside = false;  // just after a '[' or '{'
   bool in_string = false, escaped = false;
   for (char c : text) {

@@ -10,8 +10,8 @@ namespace {
 Result<std::vector<Change>> ChangesFromJson(const Json& j, bool need_origin) {
   if (!j.is_array()) return MakeError(Errc::kInvalidType, "'changes' must be an array");
   if (j.size() > kMaxBatchChanges) {
-    return MakeError(Errc::kBodyTooLarge, "a batch holds at most " +
-                                              std::to_string(kMaxBatchChanges) + " changes");
+    return MakeError(Errc::kBodyTooLarge,
+                     "a batch holds at most " + std::to_string(kMaxBatchChanges) + " changes");
   }
   std::vector<Change> out;
   out.reserve(j.size());
