@@ -39,38 +39,61 @@ std::string CitizenRef(std::string_view key, std::string_view nik) {
 
 namespace {
 
-// What the byte sequence at `text[i]` is, for the NIK scan, and how long it is.
+// What the byte sequence at `text[i]` is, for the NIK scan, how long it is, and for a digit
+// its value.
 enum class Glyph { kDigit, kJoiner, kOther };
 
 struct Scanned {
   Glyph glyph;
   size_t length;
+  int digit = 0;
 };
+
+// The value of `cp` if it is a decimal digit of a script a NIK could be typed in (ASCII,
+// Arabic-Indic, Extended Arabic-Indic, Devanagari, full-width, mathematical), else -1.
+int DigitValue(uint32_t cp) {
+  if (cp >= '0' && cp <= '9') return static_cast<int>(cp - '0');
+  for (uint32_t zero : {0x0660u, 0x06F0u, 0x0966u, 0xFF10u}) {
+    if (cp >= zero && cp <= zero + 9) return static_cast<int>(cp - zero);
+  }
+  if (cp >= 0x1D7CE && cp <= 0x1D7FF) return static_cast<int>((cp - 0x1D7CE) % 10);
+  return -1;
+}
+
+// Whether `cp` can stand between the digits of a number without making it words: every ASCII
+// character but letters (spaces, line breaks, '.', ',', '/', '-', '_', ...), Latin-1
+// punctuation (no-break space, soft hyphen, middle dot), general punctuation and symbols
+// (dashes, zero-width characters, arrows, U+2000-2BFF), CJK and full-width punctuation, and
+// the byte-order mark. Letters of any script break a run.
+bool IsJoiner(uint32_t cp) {
+  if (cp < 0x80) return !((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z');
+  return (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) ||
+         (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFE10 && cp <= 0xFE6F) ||
+         (cp >= 0xFF00 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+         (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65) || cp == 0xFEFF;
+}
 
 Scanned ScanAt(std::string_view text, size_t i) {
   const auto b = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
   const size_t left = text.size() - i;
   const unsigned char c = b(0);
-  if (c >= '0' && c <= '9') return {Glyph::kDigit, 1};
-  if (c == ' ' || c == '-' || c == '.' || c == '\t') return {Glyph::kJoiner, 1};
-  if (c < 0x80) return {Glyph::kOther, 1};
-  if (c == 0xC2 && left >= 2 && (b(1) == 0xA0 || b(1) == 0xAD)) return {Glyph::kJoiner, 2};
-  if (left >= 3 && c == 0xEF && b(1) == 0xBC && b(2) >= 0x90 && b(2) <= 0x99) {
-    return {Glyph::kDigit, 3};  // full-width digits
+  uint32_t cp = c;
+  size_t n = 1;
+  if (c >= 0xF0 && left >= 4) {
+    cp = ((c & 0x07u) << 18) | ((b(1) & 0x3Fu) << 12) | ((b(2) & 0x3Fu) << 6) | (b(3) & 0x3Fu);
+    n = 4;
+  } else if (c >= 0xE0 && c < 0xF0 && left >= 3) {
+    cp = ((c & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
+    n = 3;
+  } else if (c >= 0xC0 && c < 0xE0 && left >= 2) {
+    cp = ((c & 0x1Fu) << 6) | (b(1) & 0x3Fu);
+    n = 2;
+  } else if (c >= 0x80) {
+    return {Glyph::kOther, 1};  // a stray byte: invalid UTF-8 breaks a run
   }
-  if (left >= 3 && c == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return {Glyph::kJoiner, 3};
-  if (left >= 3 && c == 0xE2 && b(1) == 0x80 && b(2) >= 0x80 && b(2) <= 0x95) {
-    return {Glyph::kJoiner, 3};  // U+2000-2015: spaces, zero-width, hyphens and dashes
-  }
-  if (left >= 3 && c == 0xE2 && b(1) == 0x80 && b(2) == 0xAF) return {Glyph::kJoiner, 3};
-  if (left >= 3 && c == 0xE2 && b(1) == 0x81 && (b(2) == 0xA0 || b(2) == 0x9F)) {
-    return {Glyph::kJoiner, 3};  // word joiner, medium mathematical space
-  }
-  if (left >= 3 && c == 0xE2 && b(1) == 0x88 && b(2) == 0x92) return {Glyph::kJoiner, 3};
-  if (left >= 3 && c == 0xE3 && b(1) == 0x80 && b(2) == 0x80) return {Glyph::kJoiner, 3};
-  // Any other character: skip the whole UTF-8 sequence (or one stray byte).
-  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  return {Glyph::kOther, std::min(n, left)};
+  if (const int d = DigitValue(cp); d >= 0) return {Glyph::kDigit, n, d};
+  if (IsJoiner(cp)) return {Glyph::kJoiner, n};
+  return {Glyph::kOther, n};
 }
 
 // Calls `found(begin, end)` for every run of 16 or more digits, joiners between them allowed.
@@ -106,8 +129,7 @@ std::string NikDigits(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const Scanned s = ScanAt(text, i);
     if (s.glyph == Glyph::kDigit) {
-      const int d = s.length == 1 ? text[i] - '0' : static_cast<unsigned char>(text[i + 2]) - 0x90;
-      out += static_cast<char>('0' + d);
+      out += static_cast<char>('0' + s.digit);
     } else if (s.glyph == Glyph::kOther) {
       out.append(text.substr(i, s.length));
     }

@@ -24,15 +24,15 @@ Status ValidateNik(std::string_view nik);
 std::string CitizenRef(std::string_view key, std::string_view nik);
 
 // True when `text` holds 16 or more digits in a row once what hides a NIK from the eye is
-// looked through: ASCII and full-width digits (U+FF10-FF19) count alike, and spaces, dots,
-// dashes (ASCII, U+2010-2015, U+2212), no-break and other Unicode spaces, the soft hyphen and
-// zero-width characters (U+200B-200D, U+2060, U+FEFF) between digits do not break a run.
-// Other characters (letters, commas, slashes) do. Invalid UTF-8 counts as a breaking byte.
+// looked through: decimal digits of any script a NIK could be typed in (ASCII, Arabic-Indic,
+// Devanagari, full-width, mathematical) count alike, and anything but letters between them
+// (spaces, line breaks, '.', ',', '/', '-', '_', Unicode punctuation, symbols and invisible
+// characters) does not break a run. Letters of any script and invalid UTF-8 do.
 bool ContainsNikLikeNumber(std::string_view text);
 
-// `text` as a clerk meant it: full-width digits as ASCII, and the spaces, dots, dashes and
-// invisible characters ContainsNikLikeNumber looks through left out ("3201 0101-..." is
-// "32010101..."). Other characters are kept, so ValidateNik still refuses them.
+// `text` as a clerk meant it: digits of any script as ASCII, and what ContainsNikLikeNumber
+// looks through left out ("3201 0101-..." is "32010101..."). Letters are kept, so
+// ValidateNik still refuses them.
 std::string NikDigits(std::string_view text);
 
 // `text` with every such run replaced by "[16-digit number hidden]": for every error message

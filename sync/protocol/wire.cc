@@ -60,7 +60,9 @@ Peer PeerFromUris(const std::vector<std::string>& uris) {
       named.push_back({Role::kMinistry, "", u});
     } else if (u == "mpp:role:operator") {
       named.push_back({Role::kOperator, "", u});
-    } else if (u.starts_with("mpp:")) {
+    } else if (u.size() >= 4 && (u[0] | 0x20) == 'm' && (u[1] | 0x20) == 'p' &&
+               (u[2] | 0x20) == 'p' && u[3] == ':') {
+      // URI schemes are case-insensitive (RFC 3986): MPP:role:operator is one too.
       // An mpp: URI this build does not know (mpp:site:CENTRAL, mpp:role:admin) is a
       // mistake or a probe; the certificate is not trusted with what its other URIs say.
       named.push_back({Role::kNone, "", u});

@@ -117,9 +117,10 @@ class SqliteCentralStore final : public CentralStore {
         MPP_RETURN_IF_ERROR(Quarantine(site, c, applied.error(), now));
         ++out.stats.quarantined;
         if (out.refused.size() < 20) {
-          out.refused.push_back({{"seq", c.seq},
-                                 {"code", ErrcName(applied.error().code)},
-                                 {"message", applied.error().message.substr(0, 300)}});
+          out.refused.push_back(
+              {{"seq", c.seq},
+               {"code", ErrcName(applied.error().code)},
+               {"message", MaskNikLikeNumbers(applied.error().message.substr(0, 300))}});
         }
       }
       MPP_RETURN_IF_ERROR(db_->Exec("RELEASE change"));
@@ -326,7 +327,10 @@ class SqliteCentralStore final : public CentralStore {
         db_->Cached(
             "INSERT INTO audit_log (at, peer, action, code, detail) VALUES (?, ?, ?, ?, ?)"));
     db::StatementRef s(stmt);
-    s->Bind(1, FormatUtcMillis(clock_.NowMs())).Bind(2, peer).Bind(3, action);
+    // Every column masked: a peer's certificate, a path and a message are all the peer's words.
+    s->Bind(1, FormatUtcMillis(clock_.NowMs()))
+        .Bind(2, MaskNikLikeNumbers(peer.substr(0, 200)))
+        .Bind(3, MaskNikLikeNumbers(action.substr(0, 200)));
     s->Bind(4, ErrcName(error.code)).Bind(5, MaskNikLikeNumbers(error.message.substr(0, 500)));
     return s->Run();
   }
@@ -406,8 +410,8 @@ class SqliteCentralStore final : public CentralStore {
       db::StatementRef s(stmt);
       s->Bind(1, site)
           .Bind(2, c.seq)
-          .Bind(3, c.table.substr(0, 64))
-          .Bind(4, c.row_id.substr(0, 64));
+          .Bind(3, MaskNikLikeNumbers(c.table.substr(0, 64)))
+          .Bind(4, MaskNikLikeNumbers(c.row_id.substr(0, 64)));
       // A change refused for a NIK in its text must not leave the NIK in the centre's file.
       s->Bind(5, c.op.substr(0, 16)).Bind(6, MaskNikLikeNumbers(DumpJson(c.data)));
       s->Bind(7, ErrcName(why.code)).Bind(8, MaskNikLikeNumbers(why.message.substr(0, 500)));

@@ -321,6 +321,11 @@ TEST_F(HostileClientTest, AConnectionFloodFromOneAddressIsCappedAndAnotherSiteBa
 // exhaust them: the centre now backs off (little CPU), says so in its log, and serves again as
 // soon as descriptors are free.
 TEST_F(HostileClientTest, OutOfDescriptorsTheCentreWaitsInsteadOfSpinningAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check needs a descriptor to read the process's memory map; with none left it
+  // reports a false "invalid vptr" and halts the centre. The plain and TSan builds run this.
+  GTEST_SKIP() << "not under ASan+UBSan: the sanitizer itself needs file descriptors";
+#endif
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   rlimit low = saved;

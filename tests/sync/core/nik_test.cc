@@ -48,8 +48,28 @@ TEST(NikTest, FindsANikHiddenBySeparatorsOrFullWidthDigits) {
                              "12345678901234567890"}) {
     EXPECT_TRUE(ContainsNikLikeNumber(hidden)) << hidden;
   }
-  for (const char* fine : {"", "Berkas lengkap", "730101450890000", "7301/0145/0890/0001",
-                           "7301,0145,0890,0001", "tel 0812 3456 789", "7301a014508900001"}) {
+  // Found by a review: slashes, commas, underscores, line breaks, the middle dot, full-width
+  // punctuation and the digits of other scripts hid one too.
+  for (const char* hidden :
+       {"7301/0145/0890/0001", "7301,0145,0890,0001", "7301_0145_0890_0001", "73010145\r\n08900001",
+        "73010145\xC2\xB7"
+        "08900001",
+        "73010145\xEF\xBC\x8E"
+        "08900001",
+        "73010145\xEF\xBC\x8D"
+        "08900001",
+        "\xD9\xA7\xD9\xA3\xD9\xA0\xD9\xA1\xD9\xA0\xD9\xA1\xD9\xA4\xD9\xA5"
+        "\xD9\xA0\xD9\xA8\xD9\xA9\xD9\xA0\xD9\xA0\xD9\xA0\xD9\xA0\xD9\xA1",
+        "\xF0\x9D\x9F\x95"
+        "301014508900001"}) {
+    EXPECT_TRUE(ContainsNikLikeNumber(hidden)) << hidden;
+  }
+  EXPECT_EQ(NikDigits("\xD9\xA7\xD9\xA3"
+                      "01/0145/0890/0001"),
+            "7301014508900001");
+  for (const char* fine :
+       {"", "Berkas lengkap", "730101450890000", "tel 0812 3456 789", "7301a014508900001",
+        "Rp 50.000 dan Rp 100.000 dan Rp 250.000", "7301 \xD8\xA8 014508900001"}) {
     EXPECT_FALSE(ContainsNikLikeNumber(fine)) << fine;
   }
 }

@@ -41,7 +41,8 @@ TEST(WireTest, PeersAreNamedByTheirCertificateUris) {
        {std::vector<std::string>{"mpp:site:MPP7301", "mpp:role:operator"},
         std::vector<std::string>{"mpp:site:MPP7301", "mpp:site:MPP7302"},
         std::vector<std::string>{"mpp:site:CENTRAL", "mpp:site:MPP7301"},
-        std::vector<std::string>{"mpp:role:admin", "mpp:role:ministry"}}) {
+        std::vector<std::string>{"mpp:role:admin", "mpp:role:ministry"},
+        std::vector<std::string>{"mpp:site:MPP7301", "MPP:role:operator"}}) {
     const Peer p = PeerFromUris(two);
     EXPECT_EQ(p.role, Role::kNone) << two[0] << " " << two[1];
     EXPECT_TRUE(p.ambiguous);

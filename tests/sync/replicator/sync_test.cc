@@ -1005,6 +1005,8 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
   push("applications", "update", {{"service_code", "NO-SUCH"}}, "unknown_service", id);
   push("applications", "update", {{"counter_code", "G99"}}, "unknown_counter", id);
   push("applications", "update", {{"citizen_ref", "not hex"}}, "invalid_value", id);
+  // Found by a review: the row id and table of a refused change reached the quarantine as sent.
+  push("applications", "update", {{"notes", "x"}}, "missing_row", "3201010101010001");
 
   Json fresh = app_row;
   fresh["id"] = "01a20e43-21a7-7e9a-8fba-5bfaeedf1772";
@@ -1032,7 +1034,7 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
                          "officer IS NOT NULL OR status <> 'received'"),
             0);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM quarantine WHERE data LIKE '%3201010101010001%' "
-                         "OR reason LIKE '%3201010101010001%'"),
+                         "OR reason LIKE '%3201010101010001%' OR row_id LIKE '%3201010101010001%'"),
             0);
   ExpectInSync(b);
 }
