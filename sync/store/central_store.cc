@@ -124,7 +124,9 @@ class SqliteCentralStore final : public CentralStore {
         }
       }
       MPP_RETURN_IF_ERROR(db_->Exec("RELEASE change"));
-      MPP_RETURN_IF_ERROR(LogSiteChange(site, c));
+      // A refused change is logged with its text masked: it may hold the NIK it was refused
+      // for, and this log is served back (GET /sync/v1/own).
+      MPP_RETURN_IF_ERROR(applied ? LogSiteChange(site, c) : LogSiteChange(site, Masked(c)));
       out.acked_seq = c.seq;
       seen = std::max(seen, c.hlc);
     }
@@ -437,7 +439,7 @@ class SqliteCentralStore final : public CentralStore {
     // centre's copy back and sends its own again as a later change of the same row.
     return static_cast<HlcStamp>(s->ColumnInt(0)) == c.hlc && s->ColumnText(1) == c.table &&
            s->ColumnText(2) == c.row_id && s->ColumnText(3) == c.op &&
-           s->ColumnText(4) == c.data.dump();
+           (s->ColumnText(4) == c.data.dump() || s->ColumnText(4) == Masked(c).data.dump());
   }
 
   // What the merge of one pushed change found, kept as the conflict records every replica
@@ -453,6 +455,16 @@ class SqliteCentralStore final : public CentralStore {
                                           "superseded by a later edit of " + c.origin, hlc_));
     }
     return {};
+  }
+
+  // `c` with every string value of its data masked (MaskNikLikeNumbers); numbers and stamps
+  // as they are.
+  static Change Masked(const Change& c) {
+    Change out = c;
+    for (auto it = out.data.begin(); it != out.data.end(); ++it) {
+      if (it->is_string()) *it = MaskNikLikeNumbers(it->get<std::string>());
+    }
+    return out;
   }
 
   Status LogSiteChange(const std::string& site, const Change& c) REQUIRES(mu_) {

@@ -1033,6 +1033,14 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE notes IS NOT NULL OR "
                          "officer IS NOT NULL OR status <> 'received'"),
             0);
+  // Nor in the centre's log of what each seq was, which the site's certificate can read back
+  // (found in review: it kept the refused change as sent).
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM site_log WHERE data LIKE '%3201010101010001%' OR "
+                         "data LIKE '%3201 0101%'"),
+            0);
+  auto own = AsRole("mpp:site:MPP7301", "GET", "/sync/v1/own?after=0&max_bytes=16000000");
+  EXPECT_EQ(own.status, 200);
+  EXPECT_EQ(own.body.find("3201010101010001"), std::string::npos);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM quarantine WHERE data LIKE '%3201010101010001%' "
                          "OR reason LIKE '%3201010101010001%' OR row_id LIKE '%3201010101010001%'"),
             0);
