@@ -107,6 +107,28 @@ class ConnectionCount {
   std::map<std::string, size_t> per_address_;
 };
 
+// The bound on refused TLS clients told (logged and audited): 10 a minute per address and 300
+// a minute in all, so a flood of anonymous handshakes from one address cannot hide another
+// address's revoked certificate, and many addresses cannot fill the audit log.
+class RefusalGates {
+ public:
+  bool Pass(const std::string& address, int* suppressed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (per_address_.size() >= 10'000 && !per_address_.count(address)) per_address_.clear();
+    auto& gate = per_address_[address];
+    if (!gate) gate = std::make_unique<RateGate>(10, std::chrono::seconds(60));
+    int mine = 0, all = 0;
+    if (!gate->Pass(&mine) || !all_.Pass(&all)) return false;
+    *suppressed = mine + all;
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<RateGate>> per_address_;
+  RateGate all_{300, std::chrono::seconds(60)};
+};
+
 struct Shared {
   HttpServerOptions options;
   http::Handler handler;
@@ -115,7 +137,7 @@ struct Shared {
   std::shared_ptr<ClientTrust> trust;  // with tls
   size_t max_connections = 0;
   ConnectionCount connections;
-  RateGate refusal_gate{30, std::chrono::seconds(60)};
+  RefusalGates refusal_gates;
   RateGate log_gate{1, std::chrono::seconds(1)};
 };
 
@@ -211,7 +233,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   // Logs a refused TLS client and tells the server's owner (the audit log), both bounded.
   void Refused(const std::string& reason, const std::string& certificate) {
     int suppressed = 0;
-    if (!shared_.refusal_gate.Pass(&suppressed)) return;
+    if (!shared_.refusal_gates.Pass(address_, &suppressed)) return;
     Log(LogLevel::kWarn, "tls_refused",
         {{"peer", address_},
          {"reason", reason},

@@ -41,8 +41,8 @@ struct HttpServerOptions {
   // cannot take every connection.
   size_t max_per_address = 64;
   // Told of every refused TLS client (no certificate, another CA, expired, revoked), at most
-  // 30 times a minute; `suppressed` counts the refusals not told since the last call. Runs on
-  // a worker thread, so it may write to a database.
+  // 10 times a minute per address and 300 in all; `suppressed` counts the refusals not told
+  // since the last call. Runs on a worker thread, so it may write to a database.
   struct TlsRefusal {
     std::string address;      // the peer's IP address
     std::string certificate;  // DescribeCertificate() of what it presented, or ""

@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "sync/core/compress.h"
+#include "sync/db/database.h"
 #include "sync/net/http_client.h"
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
@@ -366,6 +367,42 @@ TEST_F(HostileClientTest, OutOfDescriptorsTheCentreWaitsInsteadOfSpinningAndReco
       "out of descriptors: 200 connections against a limit of 128; the centre used "
       "%.0f%% of a core meanwhile; served again after: %s\n",
       cpu * 100, served ? "yes" : "no");
+}
+
+// Found in review: refusals were audited at most 30 a minute in all, so 35 junk handshakes
+// from anywhere hid the next refused certificate. The bound is per address now.
+TEST_F(HostileClientTest, JunkHandshakesFromOneAddressDoNotHideAnotherAddresssRefusal) {
+  for (int i = 0; i < 40; ++i) {
+    const int fd = ConnectFrom("127.0.0.2", port_);
+    ASSERT_GE(fd, 0);
+    const char junk[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";  // not TLS at all
+    (void)send(fd, junk, sizeof junk - 1, MSG_NOSIGNAL);
+    char buf[64];
+    (void)recv(fd, buf, sizeof buf, 0);  // the server's alert, then the close
+    close(fd);
+  }
+  const net::TlsClientConfig none{"", "", pki_.Ca(), ""};
+  net::HttpClient anonymous("127.0.0.1", port_, std::chrono::seconds(5), none);
+  auto r = anonymous.Send(Pull());
+  EXPECT_FALSE(r.ok() && r->status == 200);
+  int64_t rows = 0;
+  for (int i = 0; i < 30 && rows == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
+    if (!db.ok()) continue;
+    auto n = (*db)->QueryInt("SELECT COUNT(*) FROM audit_log WHERE peer = 'tls:127.0.0.1'", {});
+    rows = n.ok() ? *n : 0;
+  }
+  EXPECT_GE(rows, 1) << "the refusal from 127.0.0.1 was not audited";
+  auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
+  ASSERT_TRUE(db.ok());
+  auto junk = (*db)->QueryInt("SELECT COUNT(*) FROM audit_log WHERE peer = 'tls:127.0.0.2'", {});
+  ASSERT_TRUE(junk.ok());
+  EXPECT_LE(*junk, 10) << "one address wrote more than its 10 a minute";
+  std::printf(
+      "junk handshakes: 40 from 127.0.0.2, %lld audited; the refusal from 127.0.0.1 "
+      "audited: %s\n",
+      static_cast<long long>(*junk), rows >= 1 ? "yes" : "no");
 }
 
 }  // namespace
