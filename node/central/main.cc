@@ -85,7 +85,8 @@ int Run(int argc, char** argv) {
   options->body_limit = mpp::protocol::kMaxSyncBody;
   options->tls = mpp::net::TlsServerConfig{opt->at("cert"), opt->at("key"), opt->at("ca"),
                                            opt->count("crl") ? opt->at("crl") : ""};
-  // Every refused TLS client in the audit log (bounded by the server: 10 a minute per address, 300 in all).
+  // Every refused TLS client in the audit log (bounded by the server: 10 a minute per address, 300
+  // in all).
   options->on_tls_refusal = [&store](const mpp::net::HttpServerOptions::TlsRefusal& r) {
     std::string detail = r.reason;
     if (!r.certificate.empty()) detail += "; certificate " + r.certificate;
