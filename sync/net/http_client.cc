@@ -17,6 +17,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "sync/core/hex.h"
+
 namespace mpp::net {
 namespace {
 namespace asio = boost::asio;
@@ -38,13 +40,8 @@ std::string SessionTag(const TlsClientConfig& tls) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(material.data(), material.size(), md, &n, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "mppsync-session-for ";
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out + "\n";
+  return "mppsync-session-for " +
+         HexEncode(std::string_view(reinterpret_cast<const char*>(md), n)) + "\n";
 }
 }  // namespace
 

@@ -27,6 +27,7 @@
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
 #include "tests/support/central_process.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace mpp {
@@ -156,16 +157,6 @@ TEST_F(HostileClientTest, SlowDripConnectionsAreDroppedAndOthersAreServed) {
       static_cast<long long>(n_dropped), served, served_ms / served);
 }
 
-// The centre's peak resident memory (VmHWM), in MiB.
-double PeakRssMib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024;
-  }
-  return -1;
-}
-
 // Issue 11, finding 6: a 2.7 KiB zstd body expanding to 28.6 MiB of {} elements cost the
 // centre 1.45 GB and 12 s, and four at once stalled another site's pull for 11.6 s. A body is
 // now refused as soon as it expands past 8 MiB, holds more than 200,000 JSON values, or more
@@ -226,7 +217,7 @@ TEST_F(HostileClientTest, ExpensiveBodiesAreRefusedCheaplyAndAnotherSiteBarelyNo
   const double attacked = MedianPullMs(*victim, 120, &errors);
   stop = true;
   for (auto& t : attackers) t.join();
-  const double peak = PeakRssMib(central_->pid());
+  const double peak = static_cast<double>(testing::PeakRssKb(central_->pid())) / 1024;
   EXPECT_EQ(errors, 0) << "the other site was refused or failed";
   EXPECT_EQ(refused.load(), sent.load()) << "an expensive body was not refused with 413";
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)

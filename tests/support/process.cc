@@ -101,6 +101,15 @@ NodeProcess::NodeProcess(const std::string& data_dir, const std::string& log_pat
   if (colon != std::string::npos) port = static_cast<uint16_t>(std::atoi(line.c_str() + colon + 1));
 }
 
+long PeakRssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
 int RunCommand(const std::vector<std::string>& argv, std::string* output, long* max_rss_kb) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return -1;
@@ -120,13 +129,7 @@ int RunCommand(const std::vector<std::string>& argv, std::string* output, long* 
   // The program's own peak: VmHWM of its address space, sampled while it runs (ru_maxrss
   // would also count the parent's pages the child had before exec).
   long peak = 0;
-  auto sample = [&] {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.rfind("VmHWM:", 0) == 0) peak = std::max(peak, std::atol(line.c_str() + 6));
-    }
-  };
+  auto sample = [&] { peak = std::max(peak, PeakRssKb(pid)); };
   std::string out;
   char buf[4096];
   for (;;) {

@@ -40,6 +40,9 @@ struct NodeProcess {
   uint16_t port = 0;
 };
 
+// The peak resident memory (VmHWM) of running process `pid` so far, in KiB; 0 if unknown.
+long PeakRssKb(pid_t pid);
+
 // Runs a command to completion; returns its exit code and stdout+stderr in `output`, and its
 // peak resident set size in KiB in `max_rss_kb`.
 int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr,
