@@ -2,12 +2,17 @@
 // certificate from the ministry CA naming its site or role.
 //
 //   mpp-central --data DIR --listen HOST:PORT --cert FILE --key FILE --ca FILE [--crl FILE]
+//               [--nik-sealing-key FILE[,FILE...]] [--citizen-key FILE]
 //               [--config FILE] [--log-level LEVEL] [--workers N] [--rate-limit N] [--timeout S]
 //
 // Prints "listening HOST:PORT" on stdout once it accepts connections. SIGINT/SIGTERM stop it.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
 #include <string>
 
 #include "node/central/central_api.h"
@@ -25,7 +30,8 @@ constexpr const char* kUsage =
     "usage: mpp-central --data DIR --listen HOST:PORT --cert FILE --key FILE --ca FILE\n"
     "                   [--crl FILE] [--config FILE] [--log-level LEVEL] [--workers N]\n"
     "                   [--rate-limit N] [--timeout S] [--max-connections N]\n"
-    "                   [--max-per-address N]\n"
+    "                   [--max-per-address N] [--nik-sealing-key FILE[,FILE...]]\n"
+    "                   [--citizen-key FILE]\n"
     "  --data DIR     holds central.db (created on first start)\n"
     "  --cert/--key   the centre's server certificate and key (PEM)\n"
     "  --ca           the ministry CA that signs site, ministry and operator certificates\n"
@@ -36,6 +42,11 @@ constexpr const char* kUsage =
     "                 its TLS handshake or to send a request is dropped (slow-drip clients)\n"
     "  --max-connections N  connections open at once (default: the open-files limit less 64)\n"
     "  --max-per-address N  connections open at once from one IP address (default 64)\n"
+    "  --nik-sealing-key FILES  the ministry's NIK sealing private keys (PEM, comma-separated:\n"
+    "                 the current one and any older one sites may still seal with)\n"
+    "  --citizen-key FILE  the national citizen key (32 bytes or more): the centre makes\n"
+    "                 each citizen_ref with it from the NIK a site sealed. Both keys are kept\n"
+    "                 outside DIR, so that a copy of the database carries no key\n"
     "  --config FILE  JSON object with the same keys (data, listen, cert, key, ca, crl, ...)\n";
 
 int Usage(const std::string& problem) {
@@ -43,12 +54,51 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
+mpp::Result<std::string> ReadKeyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return mpp::MakeError(mpp::Errc::kConfig, "cannot read " + path);
+  }
+  return text;
+}
+
+// The keys that open the NIKs sites seal; none (with a warning) when neither flag is given.
+mpp::Result<std::shared_ptr<const mpp::CitizenKeys>> CitizenKeysFromFlags(
+    const mpp::common::Options& opt) {
+  if (!opt.count("nik-sealing-key") && !opt.count("citizen-key")) {
+    mpp::Log(mpp::LogLevel::kWarn, "no_citizen_keys",
+             {{"message",
+               "no --nik-sealing-key and --citizen-key: sealed NIKs are kept unopened and "
+               "applications get no citizen_ref until they are given"}});
+    return std::shared_ptr<const mpp::CitizenKeys>();
+  }
+  if (!opt.count("nik-sealing-key") || !opt.count("citizen-key")) {
+    return mpp::MakeError(mpp::Errc::kConfig,
+                          "--nik-sealing-key and --citizen-key go together: one opens the NIK "
+                          "a site sealed, the other makes its citizen_ref");
+  }
+  auto keys = std::make_shared<mpp::CitizenKeys>();
+  std::stringstream list(opt.at("nik-sealing-key"));
+  for (std::string path; std::getline(list, path, ',');) {
+    MPP_ASSIGN_OR_RETURN(auto pem, ReadKeyFile(path));
+    if (auto s = keys->AddSealingKey(pem); !s) {
+      return mpp::MakeError(mpp::Errc::kConfig, path + ": " + s.error().message);
+    }
+  }
+  MPP_ASSIGN_OR_RETURN(auto citizen, ReadKeyFile(opt.at("citizen-key")));
+  if (auto s = keys->SetCitizenKey(citizen); !s) {
+    return mpp::MakeError(mpp::Errc::kConfig, opt.at("citizen-key") + ": " + s.error().message);
+  }
+  return std::shared_ptr<const mpp::CitizenKeys>(std::move(keys));
+}
+
 int Run(int argc, char** argv) {
   mpp::common::KeepFilesPrivate();
   auto opt = mpp::common::ParseOptions(
       argc, argv,
       {"data", "listen", "cert", "key", "ca", "crl", "log-level", "workers", "rate-limit",
-       "timeout", "max-connections", "max-per-address"});
+       "timeout", "max-connections", "max-per-address", "nik-sealing-key", "citizen-key"});
   if (!opt) return Usage(opt.error().message);
   if (opt->count("help")) {
     std::cout << kUsage;
@@ -71,8 +121,16 @@ int Run(int argc, char** argv) {
         {{"code", std::string(mpp::ErrcName(s.error().code))}, {"message", s.error().message}});
     return 1;
   }
+  auto keys = CitizenKeysFromFlags(*opt);
+  if (!keys) {
+    mpp::Log(
+        mpp::LogLevel::kError, "start_failed",
+        {{"code", std::string(mpp::ErrcName(keys.error().code))}, {"message", keys.error().message}});
+    return 1;
+  }
   mpp::SystemClock clock;
-  auto store = mpp::store::OpenSqliteCentralStore(opt->at("data") + "/central.db", clock);
+  auto store =
+      mpp::store::OpenSqliteCentralStore(opt->at("data") + "/central.db", clock, {}, *keys);
   if (!store) {
     mpp::Log(mpp::LogLevel::kError, "open_failed",
              {{"code", std::string(mpp::ErrcName(store.error().code))},

@@ -1,6 +1,6 @@
 // mppctl: the technician's tool.
 //
-//   mppctl init --site CODE --data DIR [--nik-key-file FILE] [sync options]
+//   mppctl init --site CODE --data DIR [--nik-sealing-key FILE] [sync options]
 //   mppctl --data DIR status [--json]
 //   mppctl --data DIR sync [sync options] [--timeout S] [--json]
 //   mppctl --data DIR verify [sync options] [--timeout S]
@@ -40,9 +40,11 @@ namespace {
 
 constexpr const char* kUsage =
     "usage:\n"
-    "  mppctl init --site CODE --data DIR [--nik-key-file FILE]\n"
-    "      create a site database with the reference data (FILE holds the national NIK\n"
-    "      matching key; without it a random key is made, which is fit only for a demo)\n"
+    "  mppctl init --site CODE --data DIR [--nik-sealing-key FILE]\n"
+    "      create a site database with the reference data, and DIR/site-ref.key, this\n"
+    "      site's own key for finding citizens by NIK. FILE is the ministry's public NIK\n"
+    "      sealing key (PEM): each NIK goes to the centre sealed with it. Without it the\n"
+    "      centre gets no national reference of this site's citizens (fit only for a demo)\n"
     "  mppctl --data DIR status [--json]\n"
     "      what this site holds and how much is waiting to sync (works with mpp-node running)\n"
     "  mppctl --data DIR sync [--json] [--timeout S]\n"
@@ -73,19 +75,18 @@ int Init(const std::map<std::string, std::string>& opt) {
   const std::string dir = opt.at("data");
   if (auto s = mpp::common::MakePrivateDirectory(dir); !s) return Fail(s.error());
   mpp::store::InitOptions init{opt.at("site"), ""};
-  if (opt.count("nik-key-file")) {
-    std::ifstream in(opt.at("nik-key-file"), std::ios::binary);
-    init.nik_key.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (opt.count("nik-sealing-key")) {
+    std::ifstream in(opt.at("nik-sealing-key"), std::ios::binary);
+    init.sealing_key_pem.assign(std::istreambuf_iterator<char>(in),
+                                std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) {
-      return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-key-file")));
-    }
-    if (init.nik_key.size() < 32) {
       return Fail(
-          mpp::MakeError(mpp::Errc::kConfig, "the NIK key file must hold at least 32 bytes"));
+          mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-sealing-key")));
     }
   } else {
-    std::cerr << "mppctl: warning: no --nik-key-file; using a random NIK key, so citizen "
-                 "references will not match other sites (fine for a demo, not for production)\n";
+    std::cerr << "mppctl: warning: no --nik-sealing-key; NIKs will not be sealed for the "
+                 "centre, which then cannot count this site's citizens nationally (fine for a "
+                 "demo, not for production)\n";
   }
   mpp::SystemClock clock;
   mpp::CryptoRandom random;
@@ -369,7 +370,7 @@ struct Command {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"init", Init, {"site", "data", "nik-key-file", "central", "cert", "key", "ca"}},
+      {"init", Init, {"site", "data", "nik-sealing-key", "central", "cert", "key", "ca"}},
       {"status", Status, {"data", "json"}},
       {"sync", Sync, {"data", "central", "cert", "key", "ca", "timeout", "json"}},
       {"verify", Verify, {"data", "central", "cert", "key", "ca", "timeout"}},

@@ -6,6 +6,7 @@
 
 #include "schema/migrations.h"
 #include "sync/core/hlc.h"
+#include "sync/core/log.h"
 #include "sync/core/mutex.h"
 #include "sync/core/nik.h"
 #include "sync/core/time_util.h"
@@ -24,10 +25,80 @@ namespace {
 // operator deals with them (a broken or hostile site must not fill the centre's disk).
 constexpr int64_t kMaxOpenQuarantine = 1000;
 
+// A site's change as the centre applies it (sync/core/nik_seal.h): the NIK it sealed opened
+// into the national citizen_ref, with the id of the key that made it, and dropped; one that
+// no key here opens is kept in the row until a key is given (OpenPendingSealedNiks). Only
+// the centre sets those columns: a site that sends them is refused.
+Result<Change> OpenSealedNik(const CitizenKeys* keys, Change c) {
+  if (c.table != "applications") return c;
+  for (const auto& [col, value] : c.data.items()) {
+    if (IsCentreDerivedColumn(col) && !value.is_null()) {
+      return MakeError(Errc::kForbiddenColumn,
+                       "applications." + col + " is made by the centre from nik_sealed; a site "
+                       "never sends it (a node older than schema 7 must be upgraded)");
+    }
+  }
+  auto sealed = c.data.find(std::string(kSealedNikColumn));
+  if (sealed == c.data.end() || !sealed->is_string() || !keys) return c;  // CheckRow: the form
+  auto ref = keys->CitizenRefOf(sealed->get_ref<const std::string&>());
+  if (!ref) {
+    if (ref.error().code == Errc::kNotFound) return c;
+    return MakeError(Errc::kInvalidValue, "applications.nik_sealed: " + ref.error().message);
+  }
+  c.data.erase(sealed);
+  c.data["citizen_ref"] = *ref;
+  c.data["citizen_key"] = keys->citizen_key_id();
+  return c;
+}
+
+// A site's change as the centre keeps it in site_log: without the sealed NIK, which only the
+// row needed (and only until it was opened).
+Change WithoutSealedNik(Change c) {
+  c.data.erase(std::string(kSealedNikColumn));
+  return c;
+}
+
 class SqliteCentralStore final : public CentralStore {
  public:
-  SqliteCentralStore(std::unique_ptr<db::Database> db, MergePolicy policy, Clock& clock)
-      : db_(std::move(db)), policy_(std::move(policy)), clock_(clock), hlc_(clock) {}
+  SqliteCentralStore(std::unique_ptr<db::Database> db, MergePolicy policy, Clock& clock,
+                     std::shared_ptr<const CitizenKeys> keys)
+      : db_(std::move(db)),
+        policy_(std::move(policy)),
+        clock_(clock),
+        hlc_(clock),
+        keys_(std::move(keys)) {}
+
+  // Opens the sealed NIKs the centre kept because no key of its own opened them then.
+  Result<int64_t> OpenPendingSealedNiks() {
+    if (!keys_ || !keys_->can_open()) return int64_t{0};
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(
+        auto pending,
+        QueryAll(*db_, "SELECT id, nik_sealed FROM applications WHERE nik_sealed IS NOT NULL", {}));
+    int64_t opened = 0;
+    db::Transaction tx(*db_);
+    MPP_RETURN_IF_ERROR(tx.status());
+    for (const Json& row : pending) {
+      auto ref = keys_->CitizenRefOf(row["nik_sealed"].get<std::string>());
+      if (!ref) continue;  // still no key for it, or it never opens: kept as it came
+      MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached("UPDATE applications SET citizen_ref = ?, "
+                                                  "citizen_key = ?, nik_sealed = NULL "
+                                                  "WHERE id = ?"));
+      db::StatementRef st(stmt);
+      st->Bind(1, *ref).Bind(2, keys_->citizen_key_id()).Bind(3, row["id"].get<std::string>());
+      MPP_RETURN_IF_ERROR(st->Run());
+      ++opened;
+    }
+    MPP_RETURN_IF_ERROR(tx.Commit());
+    if (static_cast<size_t>(opened) < pending.size()) {
+      Log(LogLevel::kWarn, "sealed_niks_pending",
+          {{"count", std::to_string(pending.size() - static_cast<size_t>(opened))},
+           {"message",
+            "sealed NIKs no sealing key of this centre opens: give the key (--nik-sealing-key) "
+            "and restart"}});
+    }
+    return opened;
+  }
 
   Status Init() {
     MutexLock lock(mu_);
@@ -39,6 +110,14 @@ class SqliteCentralStore final : public CentralStore {
   Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
                                 const std::vector<Change>& changes, int protocol,
                                 int schema_version) override {
+    // Opening sealed NIKs costs an RSA decryption each: done before the store is locked.
+    std::vector<Result<Change>> opened;
+    opened.reserve(changes.size());
+    for (const Change& c : changes) {
+      Change mine = c;
+      mine.origin = site;  // from the certificate, never from the body
+      opened.push_back(OpenSealedNik(keys_.get(), std::move(mine)));
+    }
     MutexLock lock(mu_);
     db::Transaction tx(*db_);
     MPP_RETURN_IF_ERROR(tx.status());
@@ -55,7 +134,8 @@ class SqliteCentralStore final : public CentralStore {
     int64_t expect = first_seq;
     int64_t open_quarantine = -1;  // read when the first change is set aside
     HlcStamp seen = 0;
-    for (const Change& c : changes) {
+    for (size_t i = 0; i < changes.size(); ++i) {
+      const Change& c = changes[i];
       if (c.seq != expect) {
         return MakeError(Errc::kSequenceGap,
                          "changes in a batch must have consecutive seq; "
@@ -90,14 +170,13 @@ class SqliteCentralStore final : public CentralStore {
                              ", too far ahead of the centre's clock; set the site PC's clock "
                              "and sync again");
       }
-      Change mine = c;
-      mine.origin = site;  // from the certificate, never from the body
       // Each change in a savepoint: a refused one leaves nothing behind and is set aside.
       MPP_RETURN_IF_ERROR(db_->Exec("SAVEPOINT change"));
       MergeNotes notes;
-      Status applied = ApplyChange(*db_, policy_, mine, out.stats, &notes);
+      Status applied = opened[i] ? ApplyChange(*db_, policy_, *opened[i], out.stats, &notes)
+                                 : Status(opened[i].error());
       if (!applied && !RefusesOneChange(applied.error().code)) return applied.error();
-      if (applied) MPP_RETURN_IF_ERROR(KeepConflictRecords(mine, notes, now));
+      if (applied) MPP_RETURN_IF_ERROR(KeepConflictRecords(*opened[i], notes, now));
       if (!applied) {
         MPP_RETURN_IF_ERROR(db_->Exec("ROLLBACK TO change"));
         if (open_quarantine < 0) {
@@ -126,7 +205,8 @@ class SqliteCentralStore final : public CentralStore {
       MPP_RETURN_IF_ERROR(db_->Exec("RELEASE change"));
       // A refused change is logged with its text masked: it may hold the NIK it was refused
       // for, and this log is served back (GET /sync/v1/own).
-      MPP_RETURN_IF_ERROR(applied ? LogSiteChange(site, c) : LogSiteChange(site, Masked(c)));
+      MPP_RETURN_IF_ERROR(applied ? LogSiteChange(site, WithoutSealedNik(c))
+                                  : LogSiteChange(site, Masked(WithoutSealedNik(c))));
       out.acked_seq = c.seq;
       seen = std::max(seen, c.hlc);
     }
@@ -439,7 +519,8 @@ class SqliteCentralStore final : public CentralStore {
     // centre's copy back and sends its own again as a later change of the same row.
     return static_cast<HlcStamp>(s->ColumnInt(0)) == c.hlc && s->ColumnText(1) == c.table &&
            s->ColumnText(2) == c.row_id && s->ColumnText(3) == c.op &&
-           (s->ColumnText(4) == c.data.dump() || s->ColumnText(4) == Masked(c).data.dump());
+           (s->ColumnText(4) == WithoutSealedNik(c).data.dump() ||
+            s->ColumnText(4) == Masked(WithoutSealedNik(c)).data.dump());
   }
 
   // What the merge of one pushed change found, kept as the conflict records every replica
@@ -548,19 +629,23 @@ class SqliteCentralStore final : public CentralStore {
   MergePolicy policy_;
   Clock& clock_;
   Hlc hlc_;
+  std::shared_ptr<const CitizenKeys> keys_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock,
-                                                             db::OpenOptions options) {
+                                                             db::OpenOptions options,
+                                                             std::shared_ptr<const CitizenKeys> keys) {
   MPP_ASSIGN_OR_RETURN(auto db, db::Database::Open(path, options));
   MPP_RETURN_IF_ERROR(db::Migrate(*db, schema::Migrations()));
   MPP_RETURN_IF_ERROR(
       db->Exec("INSERT OR IGNORE INTO meta (key, value) VALUES ('role', 'central')"));
   MPP_ASSIGN_OR_RETURN(auto policy, LoadMergePolicy(*db));
-  auto store = std::make_unique<SqliteCentralStore>(std::move(db), std::move(policy), clock);
+  auto store = std::make_unique<SqliteCentralStore>(std::move(db), std::move(policy), clock,
+                                                    std::move(keys));
   MPP_RETURN_IF_ERROR(store->Init());
+  MPP_RETURN_IF_ERROR(store->OpenPendingSealedNiks());
   return std::unique_ptr<CentralStore>(std::move(store));
 }
 

@@ -14,6 +14,7 @@
 #include "sync/core/change.h"
 #include "sync/core/clock.h"
 #include "sync/core/json.h"
+#include "sync/core/nik_seal.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
 #include "sync/store/apply.h"
@@ -80,8 +81,11 @@ class CentralStore {
   virtual HlcStamp NowStamp() = 0;
 };
 
-// Opens (creating and migrating if needed) the centre's SQLite store at `path`.
-Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock,
-                                                             db::OpenOptions options = {});
+// Opens (creating and migrating if needed) the centre's SQLite store at `path`. `keys` open the
+// NIKs sites seal into the national citizen_ref (sync/core/nik_seal.h); without them a sealed
+// NIK is kept in its row, and opened when the store is next opened with a key that opens it.
+Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(
+    const std::string& path, Clock& clock, db::OpenOptions options = {},
+    std::shared_ptr<const CitizenKeys> keys = nullptr);
 
 }  // namespace mpp::store

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "sync/core/hex.h"
+#include "sync/store/record_rules.h"
 #include "sync/store/rows.h"
 #include "sync/store/versions.h"
 
@@ -44,7 +45,8 @@ Result<Json> ComputeDigest(db::Database& db, const MergePolicy& policy, const st
       std::string key;
       for (int i = 0; i < stmt->ColumnCount(); ++i) {
         const std::string col = stmt->ColumnName(i);
-        if (IsStampColumn(col)) continue;
+        // Stamps are each replica's bookkeeping; the citizen columns each end's own.
+        if (IsStampColumn(col) || IsPerEndColumn(col)) continue;
         row[col] = stmt->ColumnJson(i);
         if (col == t.key) key = stmt->ColumnText(i);
       }

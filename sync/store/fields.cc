@@ -5,6 +5,7 @@
 
 #include "sync/core/ids.h"
 #include "sync/core/nik.h"
+#include "sync/core/nik_seal.h"
 #include "sync/core/time_util.h"
 
 namespace mpp::store {
@@ -124,6 +125,20 @@ Status CheckField(const FieldSpec& spec, const std::string& name, Json& value) {
                       std::all_of(value.get_ref<const std::string&>().begin(),
                                   value.get_ref<const std::string&>().end(), IsLowerHex);
       if (!ok) return MakeError(Errc::kInvalidValue, name + " must be 64 lowercase hex digits");
+      return {};
+    }
+    case FieldType::kSealedNik: {
+      if (!value.is_string()) return MakeError(Errc::kInvalidType, name + " must be a string");
+      if (auto id = SealedNikKeyId(value.get_ref<const std::string&>()); !id) {
+        return MakeError(Errc::kInvalidValue, name + ": " + id.error().message);
+      }
+      return {};
+    }
+    case FieldType::kKeyId: {
+      const bool ok = value.is_string() && value.get_ref<const std::string&>().size() == 16 &&
+                      std::all_of(value.get_ref<const std::string&>().begin(),
+                                  value.get_ref<const std::string&>().end(), IsLowerHex);
+      if (!ok) return MakeError(Errc::kInvalidValue, name + " must be 16 lowercase hex digits");
       return {};
     }
   }

@@ -25,6 +25,8 @@ enum class FieldType {
   kUuid,       // lowercase canonical UUID
   kDigest,     // 64 lowercase hex digits (a keyed hash)
   kNik,        // a NIK (ValidateNik), normalised to its 16 ASCII digits (NikDigits)
+  kSealedNik,  // a NIK sealed for the centre (sync/core/nik_seal.h: "v1:<key id>:<base64>")
+  kKeyId,      // 16 lowercase hex digits: the id of a key (nik_seal.h)
 };
 
 struct FieldSpec {

@@ -36,6 +36,13 @@ Result<Json> InTransaction(db::Database& db, F&& fn) {
   return result;
 }
 
+// An application as the office sees it: no reference of the citizen, no sealed NIK. A
+// citizen is found by NIK, never by a reference handed out.
+Json OfficeView(Json app) {
+  for (const char* c : {"site_ref", "nik_sealed", "citizen_ref", "citizen_key"}) app.erase(c);
+  return app;
+}
+
 }  // namespace
 
 Result<std::string> OfficeRecords::RecordId(const Json& fields) {
@@ -53,9 +60,15 @@ Result<std::string> OfficeRecords::RecordId(const Json& fields) {
 
 Result<Json> OfficeRecords::CreateApplication(const Json& body) {
   MPP_ASSIGN_OR_RETURN(auto f, ValidateFields(body, kApplicationFields));
-  std::optional<std::string> citizen_ref;
-  if (auto nik = f.find("nik"); nik != f.end()) {  // checked and normalised by its spec
-    citizen_ref = CitizenRef(s_.nik_key, nik->get<std::string>());
+  // The NIK, checked and normalised by its spec, is kept only as this site's reference and,
+  // sealed for the centre, until the centre has it (sync/core/nik_seal.h).
+  Json site_ref = nullptr, nik_sealed = nullptr;
+  if (auto nik = f.find("nik"); nik != f.end()) {
+    site_ref = CitizenRef(s_.site_ref_key, nik->get<std::string>());
+    if (s_.sealer) {
+      MPP_ASSIGN_OR_RETURN(auto sealed, s_.sealer->Seal(nik->get<std::string>()));
+      nik_sealed = std::move(sealed);
+    }
   }
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
@@ -72,7 +85,8 @@ Result<Json> OfficeRecords::CreateApplication(const Json& body) {
     Json row = {{"id", id},
                 {"site_code", s_.site_code},
                 {"service_code", f["service_code"]},
-                {"citizen_ref", citizen_ref ? Json(*citizen_ref) : Json(nullptr)},
+                {"site_ref", site_ref},
+                {"nik_sealed", nik_sealed},
                 {"counter_code", Optional(f, "counter_code")},
                 {"ticket_id", Optional(f, "ticket_id")},
                 {"channel", f.value("channel", "walk_in")},
@@ -289,7 +303,7 @@ Result<Json> OfficeRecords::GetApplicationLocked(const std::string& id) {
   MPP_ASSIGN_OR_RETURN(auto rows,
                        QueryAll(s_.db(), "SELECT * FROM applications WHERE id = ?", {id}));
   if (rows.empty()) return MakeError(Errc::kNotFound, "no application with id '" + id + "'");
-  Json app = rows[0];
+  Json app = OfficeView(rows[0]);
   MPP_ASSIGN_OR_RETURN(auto events,
                        QueryAll(s_.db(),
                                 "SELECT id, from_status, to_status, at, officer, note "
@@ -342,7 +356,7 @@ Result<Json> OfficeRecords::ListApplications(const ListQuery& q) {
   for (;;) {
     MPP_ASSIGN_OR_RETURN(auto r, s->Step());
     if (!r) break;
-    items.push_back(RowToJson(*s));
+    items.push_back(OfficeView(RowToJson(*s)));
   }
   Json next = nullptr;
   if (items.size() > static_cast<size_t>(q.limit)) {

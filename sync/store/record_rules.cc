@@ -127,12 +127,21 @@ const FieldSpec kTicketRow[] = {
     {"issued_at", FieldType::kTimestamp, true},
 };
 const FieldSpec kApplicationRow[] = {
-    kId,         kSite,
-    kService,    {"citizen_ref", FieldType::kDigest},
-    kCounter,    kTicketRef,
-    kAppChannel, kAppStatus,
-    kReceivedAt, {"completed_at", FieldType::kTimestamp},
-    kFee,        kOfficer,
+    kId,
+    kSite,
+    kService,
+    {"citizen_ref", FieldType::kDigest},    // made by the centre only
+    {"citizen_key", FieldType::kKeyId},     // made by the centre only
+    {"site_ref", FieldType::kDigest},       // the site's own reference
+    {"nik_sealed", FieldType::kSealedNik},  // for the centre; dropped once it has it
+    kCounter,
+    kTicketRef,
+    kAppChannel,
+    kAppStatus,
+    kReceivedAt,
+    {"completed_at", FieldType::kTimestamp},
+    kFee,
+    kOfficer,
     kNotes,
 };
 const FieldSpec kEventRow[] = {
@@ -201,6 +210,14 @@ const Reference kReferences[] = {
 };
 
 }  // namespace
+
+bool IsCentreDerivedColumn(std::string_view column) {
+  return column == "citizen_ref" || column == "citizen_key";
+}
+
+bool IsPerEndColumn(std::string_view column) {
+  return IsCentreDerivedColumn(column) || column == kSealedNikColumn;
+}
 
 const std::span<const FieldSpec> kApplicationFields = kApplicationFieldsArray;
 const std::span<const FieldSpec> kStatusFields = kStatusFieldsArray;

@@ -46,6 +46,15 @@ Status CheckRow(db::Database& db, std::string_view table, const Json& row, bool 
 // times normalised to UTC; CheckRow then checks them as stored.
 Result<Json> NormaliseRow(std::string_view table, const Json& columns);
 
+// The citizen columns of an application (sync/core/nik_seal.h). Only the centre makes
+// citizen_ref and citizen_key, from the NIK a site sealed in nik_sealed; each end keeps its
+// own of them (a site holds nik_sealed until the centre has it, the centre the national
+// reference), so the two ends never compare them (digest.h) and the centre keeps a site's
+// change without the sealed NIK.
+inline constexpr std::string_view kSealedNikColumn = "nik_sealed";
+bool IsCentreDerivedColumn(std::string_view column);  // citizen_ref, citizen_key
+bool IsPerEndColumn(std::string_view column);         // those and nik_sealed
+
 // The largest amount of money a record may carry, in rupiah.
 constexpr int64_t kMaxIdr = 100'000'000'000;
 

@@ -8,6 +8,7 @@
 
 #include "sync/store/change_log.h"
 #include "sync/store/digest.h"
+#include "sync/store/record_rules.h"
 #include "sync/store/rows.h"
 #include "sync/store/site_state.h"
 #include "sync/store/versions.h"
@@ -38,6 +39,32 @@ Status InsertLogEntry(db::Database& db, int64_t seq, const Change& c) {
   return s->Run();
 }
 
+// The centre holds this site's changes in (after, upto]: the NIKs they sealed for it are no
+// longer needed here, in the rows or in the outbox (sync/core/nik_seal.h).
+Status DropSealedNiks(db::Database& db, int64_t after, int64_t upto) {
+  const std::string in_range =
+      " FROM change_log WHERE seq > ?1 AND seq <= ?2 AND table_name = 'applications' AND "
+      "json_type(data, '$.nik_sealed') = 'text'";
+  for (const std::string& sql :
+       {"UPDATE applications SET nik_sealed = NULL WHERE nik_sealed IS NOT NULL AND id IN "
+        "(SELECT row_id" +
+            in_range + ")",
+        "UPDATE change_log SET data = json_remove(data, '$.nik_sealed') WHERE seq IN (SELECT seq" +
+            in_range + ")"}) {
+    MPP_ASSIGN_OR_RETURN(db::Statement * stmt, db.Cached(sql));
+    db::StatementRef s(stmt);
+    s->Bind(1, after).Bind(2, upto);
+    MPP_RETURN_IF_ERROR(s->Run());
+  }
+  return {};
+}
+
+// A change as the centre keeps it: without the sealed NIK, which it takes and drops.
+Json WithoutSealedNik(Json data) {
+  data.erase(std::string(kSealedNikColumn));
+  return data;
+}
+
 class SqliteSiteReplica final : public SiteReplica {
  public:
   explicit SqliteSiteReplica(SiteState& state) : s_(state) {}
@@ -58,8 +85,16 @@ class SqliteSiteReplica final : public SiteReplica {
 
   Status MarkAcked(int64_t seq) override {
     MutexLock lock(s_.mu);
-    return RunSql(
-        s_.db(), "UPDATE sync_state SET acked_seq = max(acked_seq, ?) WHERE peer = 'central'", seq);
+    db::Database& db = s_.db();
+    db::Transaction tx(db);
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(const int64_t acked,
+                         db.QueryInt("SELECT acked_seq FROM sync_state WHERE peer = 'central'"));
+    if (seq <= acked) return {};
+    MPP_RETURN_IF_ERROR(DropSealedNiks(db, acked, seq));
+    MPP_RETURN_IF_ERROR(
+        RunSql(db, "UPDATE sync_state SET acked_seq = ? WHERE peer = 'central'", seq));
+    return tx.Commit();
   }
 
   Status ResetAcked(int64_t seq) override {
@@ -221,7 +256,7 @@ class SqliteSiteReplica final : public SiteReplica {
     MPP_ASSIGN_OR_RETURN(LogPage local, ReadChangeLog(db, acked, std::nullopt, SIZE_MAX, SIZE_MAX));
     auto same = [](const Change& a, const Change& b) {
       return a.hlc == b.hlc && a.table == b.table && a.row_id == b.row_id && a.op == b.op &&
-             a.data == b.data;
+             WithoutSealedNik(a.data) == WithoutSealedNik(b.data);
     };
     Recovery out;
     std::vector<Change> moved;  // made here since the restore: the centre has none of them
@@ -268,6 +303,7 @@ class SqliteSiteReplica final : public SiteReplica {
       ++out.renumbered;
     }
     if (seen) MPP_RETURN_IF_ERROR(RecordSeenStamp(db, seen));
+    MPP_RETURN_IF_ERROR(DropSealedNiks(db, acked, centre_acked));
     MPP_RETURN_IF_ERROR(
         RunSql(db, "UPDATE sync_state SET acked_seq = ? WHERE peer = 'central'", centre_acked));
     MPP_RETURN_IF_ERROR(tx.Commit());

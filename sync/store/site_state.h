@@ -8,12 +8,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sync/core/clock.h"
 #include "sync/core/hlc.h"
 #include "sync/core/merge.h"
 #include "sync/core/mutex.h"
+#include "sync/core/nik_seal.h"
 #include "sync/core/result.h"
 #include "sync/db/database.h"
 
@@ -30,8 +32,10 @@ struct SiteState {
         policy(std::move(merge_policy)),
         db_(std::move(database)) {}
 
-  // Reads the identity (site code, NIK key, clock offset, time zone) and sets the clock above
-  // every persisted stamp. kNotInitialised when the file has no site identity.
+  // Reads the identity (site code, sealing key, clock offset, time zone) and the site's
+  // reference key (its file beside the database: made anew, with a warning, when it is
+  // missing), and sets the clock above every persisted stamp. kNotInitialised when the file
+  // has no site identity; kConfig when the key file or the sealing key is damaged.
   Status LoadIdentity();
 
   db::Database& db() REQUIRES(mu) { return *db_; }
@@ -46,7 +50,8 @@ struct SiteState {
   Hlc hlc;
   std::string site_code;
   std::string id_tag;  // every id minted here ends in it (ids.h)
-  std::string nik_key;
+  std::string site_ref_key;          // this site's own (site_store.h, SiteRefKeyPath)
+  std::optional<NikSealer> sealer;  // the ministry's public key; none: NIKs are not sealed
   MergePolicy policy;
   int tz_offset_minutes = 0;
 

@@ -2,12 +2,21 @@
 // office_records.cc and site_replica.cc.
 #include "sync/store/site_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "schema/migrations.h"
 #include "sync/core/hex.h"
 #include "sync/core/ids.h"
+#include "sync/core/log.h"
+#include "sync/core/nik_seal.h"
 #include "sync/core/time_util.h"
 #include "sync/db/migrate.h"
 #include "sync/store/change_log.h"
@@ -18,7 +27,7 @@ namespace mpp::store {
 namespace {
 
 // Everything Initialise writes, on an open, empty database.
-Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock, Random& random) {
+Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock) {
   MPP_RETURN_IF_ERROR(db::Migrate(d, schema::Migrations()));
   db::Transaction tx(d);
   MPP_RETURN_IF_ERROR(tx.status());
@@ -29,16 +38,12 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
                                               "' is not in the reference data (schema/migrations/"
                                               "0002_reference_data.sql lists the sites)");
   }
-  std::string key = options.nik_key;
-  if (key.empty()) {
-    for (int i = 0; i < 4; ++i) {
-      const uint64_t r = random.Next();
-      key.append(reinterpret_cast<const char*>(&r), sizeof r);
-    }
+  if (!options.sealing_key_pem.empty()) {
+    if (auto sealer = NikSealer::FromPem(options.sealing_key_pem); !sealer) return sealer.error();
   }
   MPP_ASSIGN_OR_RETURN(auto meta, d.Cached("INSERT INTO meta (key, value) VALUES (?, ?)"));
   for (const auto& [k, v] : {std::pair<std::string, std::string>{"site_code", options.site_code},
-                             {"nik_key_hex", HexEncode(key)},
+                             {"nik_sealing_key_pem", options.sealing_key_pem},
                              {"created_at", FormatUtc(clock.NowMs())}}) {
     db::StatementRef s(meta);
     s->Bind(1, k).Bind(2, v);
@@ -66,7 +71,46 @@ Status InitialiseInto(db::Database& d, const InitOptions& options, Clock& clock,
   return tx.Commit();
 }
 
+// Writes a new random key to `path`, 0600 whatever the umask, durably; kStorage when it
+// cannot. Never overwrites a file.
+Status WriteNewKey(const std::string& path, std::string& key) {
+  key = NewSecretKey();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return MakeError(Errc::kStorage, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return MakeError(Errc::kStorage, "cannot write " + path + ": " + std::strerror(errno));
+  return {};
+}
+
+Status LoadSiteRefKey(const std::string& path, std::string& key) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Log(LogLevel::kWarn, "site_ref_key_missing",
+        {{"path", path},
+         {"message",
+          "a new site reference key is made: citizens recorded before can no longer be found "
+          "by NIK at this site (restore the key file with the database)"}});
+    return WriteNewKey(path, key);
+  }
+  key.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (key.size() != 32) {
+    return MakeError(Errc::kConfig, path + " holds " + std::to_string(key.size()) +
+                                        " bytes, not a 32-byte key: restore it from where it "
+                                        "was kept, or move it away to make a new one");
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string SiteRefKeyPath(const std::string& db_path) {
+  const std::filesystem::path p(db_path);
+  return (p.parent_path() / (p.stem().string() + "-ref.key")).string();
+}
 
 std::string SiteState::NewId() { return NewSiteUuid(stamp_clock, random, id_tag); }
 std::string SiteState::NowUtc() { return FormatUtc(stamp_clock.NowMs()); }
@@ -88,15 +132,20 @@ Status SiteState::LoadIdentity() {
       }
       stamp_clock.SetOffset(offset);
     }
-    if (k == "nik_key_hex") {
-      MPP_ASSIGN_OR_RETURN(auto key, HexDecode(kv["value"].get<std::string>()));
-      nik_key = std::move(key);
+    if (k == "nik_sealing_key_pem" && !kv["value"].get_ref<const std::string&>().empty()) {
+      auto s = NikSealer::FromPem(kv["value"].get<std::string>());
+      if (!s) {
+        return MakeError(Errc::kConfig,
+                         "meta.nik_sealing_key_pem is not a sealing key: " + s.error().message);
+      }
+      sealer = std::move(*s);
     }
   }
-  if (site_code.empty() || nik_key.empty()) {
+  if (site_code.empty()) {
     return MakeError(Errc::kNotInitialised,
                      db_->path() + " has no site identity; it was not made by `mppctl init`");
   }
+  MPP_RETURN_IF_ERROR(LoadSiteRefKey(SiteRefKeyPath(db_->path()), site_ref_key));
   id_tag = SiteIdTag(site_code);
   MPP_ASSIGN_OR_RETURN(auto tz,
                        QueryAll(*db_, "SELECT time_zone FROM sites WHERE code = ?", {site_code}));
@@ -114,13 +163,20 @@ SiteStore::SiteStore(std::unique_ptr<SiteState> state)
 SiteStore::~SiteStore() = default;
 
 Status SiteStore::Initialise(const std::string& path, const InitOptions& options, Clock& clock,
-                             Random& random) {
+                             Random& /*random: ids are minted once the store is open*/) {
   if (std::filesystem::exists(path)) {
     return MakeError(Errc::kAlreadyInitialised,
                      path + " already exists; this data directory is initialised");
   }
   MPP_ASSIGN_OR_RETURN(auto db, db::Database::Open(path));
-  Status s = InitialiseInto(*db, options, clock, random);
+  Status s = InitialiseInto(*db, options, clock);
+  std::string key;
+  const std::string key_path = SiteRefKeyPath(path);
+  if (s) {
+    std::error_code ec;
+    std::filesystem::remove(key_path, ec);  // a key left by an earlier site is not this one's
+    s = WriteNewKey(key_path, key);
+  }
   if (!s) {  // leave no half-made database behind
     db.reset();
     std::error_code ec;

@@ -21,14 +21,22 @@ namespace mpp::store {
 
 struct InitOptions {
   std::string site_code;  // must be in the reference sites table, e.g. "MPP7301"
-  std::string nik_key;    // national matching key (raw bytes); empty: a random one (dev only)
+  // The ministry's public NIK sealing key (PEM, nik_seal.h). Empty: NIKs are not sealed for
+  // the centre, which then has no national reference of this site's citizens.
+  std::string sealing_key_pem;
 };
+
+// The file of the site's own reference key, beside its database ("DIR/site.db" →
+// "DIR/site-ref.key", 0600): never in the database, so a copy of the database carries no key.
+std::string SiteRefKeyPath(const std::string& db_path);
 
 class SiteStore {
  public:
-  // Creates the database at `path`, applies the migrations, records the site and key, and sets
-  // up one counter (gerai) per agency. kAlreadyInitialised if `path` exists; kInvalidValue
-  // for a site code not in the reference data. Leaves no file behind when it fails.
+  // Creates the database at `path`, applies the migrations, records the site and the sealing
+  // key, makes the site's reference key (SiteRefKeyPath), and sets up one counter (gerai) per
+  // agency. kAlreadyInitialised if `path` exists; kInvalidValue for a site code not in the
+  // reference data; kConfig for a sealing key that is not one. Leaves no file behind when it
+  // fails.
   static Status Initialise(const std::string& path, const InitOptions& options, Clock& clock,
                            Random& random);
 

@@ -64,7 +64,7 @@ class CrashPointTest : public ::testing::Test {
     SeededRandom random(7);
     const std::string site_db = tmpl_ + "/site.db";
     ASSERT_TRUE(
-        store::SiteStore::Initialise(site_db, {kSite, std::string(32, 'k')}, clock, random).ok());
+        store::SiteStore::Initialise(site_db, {kSite, ""}, clock, random).ok());
     std::vector<std::string> ids;
     {
       auto s = store::SiteStore::Open(site_db, clock, random);

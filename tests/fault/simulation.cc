@@ -50,7 +50,7 @@ const std::string& Templates() {
     if (!c) std::abort();
     for (const char* code : kSiteCodes) {
       if (!store::SiteStore::Initialise(d->File(std::string(code) + ".db"),
-                                        {code, std::string(32, 'k')}, clock, random))
+                                        {code, ""}, clock, random))
         std::abort();
     }
     return d;
@@ -539,7 +539,7 @@ class World {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
     std::map<std::string, std::set<std::string>> kept;
     if (empty) {
-      if (!store::SiteStore::Initialise(path, {s.code, std::string(32, 'k')}, *s.pc_clock,
+      if (!store::SiteStore::Initialise(path, {s.code, ""}, *s.pc_clock,
                                         *s.random)) {
         Violation(s.code + ": init on an empty disk failed");
       }

@@ -18,6 +18,7 @@
 #include "sync/store/central_store.h"
 #include "sync/store/site_store.h"
 #include "tests/support/local_transport.h"
+#include "tests/support/nik_keys.h"
 #include "tests/support/temp_dir.h"
 
 namespace mpp::testing {
@@ -35,18 +36,21 @@ struct TestSite {
 class SyncFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
+    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_, {},
+                                           NikKeysForTests().centre);
     ASSERT_TRUE(c.ok()) << c.error().message;
     central_ = std::move(c).value();
     endpoint_ =
         std::make_unique<replicator::CentralEndpoint>(*central_, central_clock_, SchemaVersion());
     centre_ = [this](const http::Request& r) { return endpoint_->Handle(r); };
   }
-  // Reopens the centre's store from its file, as after a restart.
-  void RestartCentre() {
+  // Reopens the centre's store from its file, as after a restart, with `keys` to open the
+  // sealed NIKs.
+  void RestartCentre(std::shared_ptr<const CitizenKeys> keys = NikKeysForTests().centre) {
     endpoint_.reset();
     central_.reset();
-    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_);
+    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_, {},
+                                           std::move(keys));
     ASSERT_TRUE(c.ok()) << c.error().message;
     central_ = std::move(c).value();
     endpoint_ =
@@ -60,7 +64,8 @@ class SyncFixture : public ::testing::Test {
     s.clock = std::make_unique<ManualClock>(kSyncT0);
     const std::string path = dir_.File(code + ".db");
     EXPECT_TRUE(
-        store::SiteStore::Initialise(path, {code, std::string(32, 'k')}, *s.clock, random_).ok());
+        store::SiteStore::Initialise(path, {code, NikKeysForTests().public_pem}, *s.clock, random_)
+            .ok());
     auto st = store::SiteStore::Open(path, *s.clock, random_);
     EXPECT_TRUE(st.ok());
     s.store = std::move(st).value();

@@ -1,9 +1,13 @@
 // Sync between sites and the centre, in one process over the real API and real SQLite files.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "schema/migrations.h"
 #include "sync/db/migrate.h"
+#include "sync/core/nik.h"
 #include "sync/store/rows.h"
+#include "tests/support/temp_dir.h"
 #include "tests/sync/replicator/sync_fixture.h"
 
 namespace mpp::testing {
@@ -61,6 +65,86 @@ TEST_F(SyncTest, PushThenPullThenVerify) {
   EXPECT_LT(again.bytes_sent + again.bytes_received, 2000u) << "a no-op sync must be cheap";
   auto status = a.store->office().StatusSummary();
   EXPECT_EQ((*status)["pending_changes"], 0);
+}
+
+// Issue 11, finding 12: the national key that makes citizen_ref was in every site.db, so one
+// stolen site disk unmasked every citizen_ref nationwide. Now a site seals the NIK for the
+// centre and keeps only a reference made with its own key, in a file beside the database.
+TEST_F(SyncTest, OnlyTheCentreMakesTheNationalCitizenRefAndASiteKeepsNoKeyOfIt) {
+  constexpr const char* kNik = "7301014508900001";
+  TestSite& a = AddSite("MPP7301");
+  TestSite& b = AddSite("MPP7302");
+  for (TestSite* s : {&a, &b}) {
+    ASSERT_TRUE(s->store->office().CreateApplication({{"service_code", "DKC-KTP"}, {"nik", kNik}}));
+  }
+  auto site_sql = [](TestSite& s, const std::string& sql) {
+    auto rows = store::QueryAll(s.store->database_for_testing(), sql, {});
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() ? *rows : Json();
+  };
+  EXPECT_EQ(site_sql(a, "SELECT COUNT(*) AS n FROM applications WHERE nik_sealed IS NOT NULL")[0]["n"],
+            1);
+  Sync(a);
+  Sync(b);
+
+  // The centre: one national reference for the citizen at both sites, made with its key, and
+  // no sealed NIK left, in the rows or in the copy of the sites' changes it keeps.
+  const std::string national = CitizenRef(NikKeysForTests().citizen_key, kNik);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE citizen_ref = '" + national +
+                         "' AND citizen_key = '" + SecretKeyId(NikKeysForTests().citizen_key) +
+                         "' AND nik_sealed IS NULL"),
+            2);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM site_log WHERE data LIKE '%nik_sealed%'"), 0);
+
+  // Each site: its own reference, made with its own key (not the national one, and not the
+  // other site's), no national reference, and no sealed NIK once the centre has it.
+  std::set<std::string> site_refs;
+  for (TestSite* s : {&a, &b}) {
+    const std::string path = dir_.File(s->code + ".db");
+    const std::string key = ReadFile(store::SiteRefKeyPath(path));
+    ASSERT_EQ(key.size(), 32u);
+    Json row = site_sql(*s, "SELECT site_ref, citizen_ref, nik_sealed FROM applications")[0];
+    EXPECT_EQ(row["site_ref"], CitizenRef(key, kNik)) << s->code;
+    EXPECT_TRUE(row["citizen_ref"].is_null()) << s->code;
+    EXPECT_TRUE(row["nik_sealed"].is_null()) << s->code;
+    site_refs.insert(row["site_ref"].get<std::string>());
+    EXPECT_EQ(site_sql(*s, "SELECT COUNT(*) AS n FROM change_log WHERE data LIKE "
+                           "'%nik_sealed%'")[0]["n"],
+              0);
+    Json meta = site_sql(*s, "SELECT key FROM meta WHERE key LIKE '%key%'");
+    ASSERT_EQ(meta.size(), 1u) << meta.dump();
+    EXPECT_EQ(meta[0]["key"], "nik_sealing_key_pem");  // public
+    ExpectInSync(*s);
+    s->replicator.reset();
+    s->store.reset();  // the WAL checkpointed into the file
+    const std::string disk = ReadFile(path);
+    EXPECT_EQ(disk.find(NikKeysForTests().citizen_key), std::string::npos);
+    EXPECT_EQ(disk.find("PRIVATE KEY"), std::string::npos);
+    EXPECT_EQ(disk.find(national), std::string::npos);
+    EXPECT_EQ(disk.find(kNik), std::string::npos);
+  }
+  EXPECT_EQ(site_refs.size(), 2u);
+  EXPECT_EQ(site_refs.count(national), 0u);
+}
+
+// A centre that holds no key for a sealed NIK keeps it in the row (nothing is lost) and
+// makes the reference when it is next started with the key.
+TEST_F(SyncTest, ASealedNikNoKeyOpensIsKeptUntilTheCentreHasTheKey) {
+  RestartCentre(nullptr);
+  TestSite& a = AddSite("MPP7301");
+  ASSERT_TRUE(a.store->office().CreateApplication(
+      {{"service_code", "DKC-KTP"}, {"nik", "7301014508900001"}}));
+  Sync(a);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE nik_sealed IS NOT NULL AND "
+                         "citizen_ref IS NULL"),
+            1);
+  ExpectInSync(a);
+  RestartCentre();
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications WHERE nik_sealed IS NULL AND "
+                         "citizen_ref = '" +
+                         CitizenRef(NikKeysForTests().citizen_key, "7301014508900001") + "'"),
+            1);
+  ExpectInSync(a);
 }
 
 TEST_F(SyncTest, AReplayedBatchChangesNothing) {
@@ -791,7 +875,8 @@ TEST_F(SyncTest, ASiteMadeAnewOnAnEmptyDiskGetsEverythingBack) {
   ReopenSite(a, [&](const std::string& path) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
     ASSERT_TRUE(
-        store::SiteStore::Initialise(path, {a.code, std::string(32, 'k')}, *a.clock, random_).ok());
+        store::SiteStore::Initialise(path, {a.code, NikKeysForTests().public_pem}, *a.clock, random_)
+            .ok());
   });
   a.clock->Advance(60'000);
   const std::string fresh = NewApp(a)["id"];
@@ -1004,7 +1089,14 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
   push("applications", "update", {{"fee_idr", -5}}, "out_of_range", id);
   push("applications", "update", {{"service_code", "NO-SUCH"}}, "unknown_service", id);
   push("applications", "update", {{"counter_code", "G99"}}, "unknown_counter", id);
-  push("applications", "update", {{"citizen_ref", "not hex"}}, "invalid_value", id);
+  push("applications", "update", {{"site_ref", "not hex"}}, "invalid_value", id);
+  // Only the centre makes the national reference; a sealed NIK must be one, and open.
+  push("applications", "update", {{"citizen_ref", std::string(64, 'a')}}, "forbidden_column", id);
+  push("applications", "update", {{"citizen_key", "0123456789abcdef"}}, "forbidden_column", id);
+  push("applications", "update", {{"nik_sealed", "3201010101010001"}}, "invalid_value", id);
+  const std::string sealing_id = NikSealer::FromPem(NikKeysForTests().public_pem)->key_id();
+  push("applications", "update", {{"nik_sealed", "v1:" + sealing_id + ":AAAA"}}, "invalid_value",
+       id);
   // Found by a review: the row id and table of a refused change reached the quarantine as sent.
   push("applications", "update", {{"notes", "x"}}, "missing_row", "3201010101010001");
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sync/store/site_store.h"
+#include "tests/support/nik_keys.h"
 #include "tests/support/temp_dir.h"
 
 namespace mpp::store {
@@ -15,7 +16,9 @@ class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(
-        SiteStore::Initialise(path(), {"MPP7301", std::string(32, 'k')}, clock_, random_).ok());
+        SiteStore::Initialise(path(), {"MPP7301", testing::NikKeysForTests().public_pem}, clock_,
+                              random_)
+            .ok());
     Reopen();
   }
   void Reopen() {
