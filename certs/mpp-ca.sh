@@ -12,6 +12,9 @@
 #   certs/mpp-ca.sh expired DIR CODE              a site certificate that expired in 2020 (tests)
 #   certs/mpp-ca.sh expiring DIR CODE SECONDS     a site certificate CODE-expiring that expires
 #                                                 SECONDS from now (drills and tests)
+#   certs/mpp-ca.sh nik-keys DIR                  the ministry's NIK keys: nik-sealing.key (RSA
+#                                                 3072, centre only), nik-sealing.pub (for every
+#                                                 site) and citizen.key (32 bytes, centre only)
 #
 # Each certificate lands in DIR/NAME.crt with its key DIR/NAME.key; DIR/ca.crt and DIR/crl.pem
 # are what mpp-central needs (--ca, --crl). Keys are created 0600. mpp-central re-reads the
@@ -19,7 +22,7 @@
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,19p' "$0"; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,22p' "$0"; exit 2; }
 days=${MPP_CERT_DAYS:-825}
 export MPP_SAN="DNS:localhost"  # the config names it; issue() sets the real one
 
@@ -75,6 +78,19 @@ gencrl() {
 }
 
 case "$cmd" in
+  nik-keys)
+    mkdir -p "$dir"
+    for f in nik-sealing.key nik-sealing.pub citizen.key; do
+      [ -e "$dir/$f" ] && { echo "mpp-ca.sh: $dir/$f exists; keys are never overwritten" >&2; exit 1; }
+    done
+    (umask 077
+     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$dir/nik-sealing.key" 2>/dev/null
+     openssl rand -out "$dir/citizen.key" 32)
+    openssl pkey -in "$dir/nik-sealing.key" -pubout -out "$dir/nik-sealing.pub"
+    chmod 644 "$dir/nik-sealing.pub"
+    echo "NIK keys in $dir: nik-sealing.pub for every site (mppctl init --nik-sealing-key);" \
+      "nik-sealing.key and citizen.key for mpp-central only (--nik-sealing-key, --citizen-key)"
+    ;;
   init)
     mkdir -p "$dir/issued"
     [ -f "$dir/ca.key" ] && { echo "CA already in $dir" >&2; exit 1; }

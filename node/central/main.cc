@@ -123,9 +123,9 @@ int Run(int argc, char** argv) {
   }
   auto keys = CitizenKeysFromFlags(*opt);
   if (!keys) {
-    mpp::Log(
-        mpp::LogLevel::kError, "start_failed",
-        {{"code", std::string(mpp::ErrcName(keys.error().code))}, {"message", keys.error().message}});
+    mpp::Log(mpp::LogLevel::kError, "start_failed",
+             {{"code", std::string(mpp::ErrcName(keys.error().code))},
+              {"message", keys.error().message}});
     return 1;
   }
   mpp::SystemClock clock;

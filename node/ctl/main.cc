@@ -80,8 +80,7 @@ int Init(const std::map<std::string, std::string>& opt) {
     init.sealing_key_pem.assign(std::istreambuf_iterator<char>(in),
                                 std::istreambuf_iterator<char>());
     if (!in.good() && !in.eof()) {
-      return Fail(
-          mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-sealing-key")));
+      return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-sealing-key")));
     }
   } else {
     std::cerr << "mppctl: warning: no --nik-sealing-key; NIKs will not be sealed for the "

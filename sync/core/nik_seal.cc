@@ -40,7 +40,8 @@ std::shared_ptr<EVP_PKEY> ReadPem(std::string_view pem, bool want_private) {
 Status CheckRsa(const std::shared_ptr<EVP_PKEY>& k, std::string_view what) {
   if (!k) return MakeError(Errc::kConfig, std::string(what) + " is not a PEM key");
   if (!EVP_PKEY_is_a(k.get(), "RSA") || EVP_PKEY_get_bits(k.get()) < 2048) {
-    return MakeError(Errc::kConfig, std::string(what) + " must be an RSA key of 2048 bits or more (" +
+    return MakeError(Errc::kConfig, std::string(what) +
+                                        " must be an RSA key of 2048 bits or more (" +
                                         "openssl genpkey -algorithm RSA -pkeyopt " +
                                         "rsa_keygen_bits:3072 makes one)");
   }
@@ -186,8 +187,7 @@ Result<std::string> CitizenKeys::CitizenRefOf(std::string_view sealed) const {
 
 std::string NewSecretKey() {
   std::string key(32, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) !=
-      1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
     std::abort();  // no entropy: never hand out a predictable key
   }
   return key;

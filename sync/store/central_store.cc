@@ -34,8 +34,9 @@ Result<Change> OpenSealedNik(const CitizenKeys* keys, Change c) {
   for (const auto& [col, value] : c.data.items()) {
     if (IsCentreDerivedColumn(col) && !value.is_null()) {
       return MakeError(Errc::kForbiddenColumn,
-                       "applications." + col + " is made by the centre from nik_sealed; a site "
-                       "never sends it (a node older than schema 7 must be upgraded)");
+                       "applications." + col +
+                           " is made by the centre from nik_sealed; a site "
+                           "never sends it (a node older than schema 7 must be upgraded)");
     }
   }
   auto sealed = c.data.find(std::string(kSealedNikColumn));
@@ -634,9 +635,9 @@ class SqliteCentralStore final : public CentralStore {
 
 }  // namespace
 
-Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(const std::string& path, Clock& clock,
-                                                             db::OpenOptions options,
-                                                             std::shared_ptr<const CitizenKeys> keys) {
+Result<std::unique_ptr<CentralStore>> OpenSqliteCentralStore(
+    const std::string& path, Clock& clock, db::OpenOptions options,
+    std::shared_ptr<const CitizenKeys> keys) {
   MPP_ASSIGN_OR_RETURN(auto db, db::Database::Open(path, options));
   MPP_RETURN_IF_ERROR(db::Migrate(*db, schema::Migrations()));
   MPP_RETURN_IF_ERROR(

@@ -49,8 +49,8 @@ struct SiteState {
   Random& random;
   Hlc hlc;
   std::string site_code;
-  std::string id_tag;  // every id minted here ends in it (ids.h)
-  std::string site_ref_key;          // this site's own (site_store.h, SiteRefKeyPath)
+  std::string id_tag;               // every id minted here ends in it (ids.h)
+  std::string site_ref_key;         // this site's own (site_store.h, SiteRefKeyPath)
   std::optional<NikSealer> sealer;  // the ministry's public key; none: NIKs are not sealed
   MergePolicy policy;
   int tz_offset_minutes = 0;

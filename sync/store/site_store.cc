@@ -79,8 +79,8 @@ Status WriteNewKey(const std::string& path, std::string& key) {
   if (fd < 0) {
     return MakeError(Errc::kStorage, "cannot create " + path + ": " + std::strerror(errno));
   }
-  const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
-                  ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) return MakeError(Errc::kStorage, "cannot write " + path + ": " + std::strerror(errno));
   return {};

@@ -10,9 +10,9 @@
 namespace mpp::testing {
 
 struct TestNikKeys {
-  std::string public_pem;   // what a site is given
-  std::string private_pem;  // what the centre holds
-  std::string citizen_key;  // the national citizen key (32 bytes)
+  std::string public_pem;                     // what a site is given
+  std::string private_pem;                    // what the centre holds
+  std::string citizen_key;                    // the national citizen key (32 bytes)
   std::shared_ptr<const CitizenKeys> centre;  // both, as the centre uses them
 };
 

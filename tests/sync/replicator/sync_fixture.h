@@ -49,8 +49,8 @@ class SyncFixture : public ::testing::Test {
   void RestartCentre(std::shared_ptr<const CitizenKeys> keys = NikKeysForTests().centre) {
     endpoint_.reset();
     central_.reset();
-    auto c = store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_, {},
-                                           std::move(keys));
+    auto c =
+        store::OpenSqliteCentralStore(dir_.File("central.db"), central_clock_, {}, std::move(keys));
     ASSERT_TRUE(c.ok()) << c.error().message;
     central_ = std::move(c).value();
     endpoint_ =

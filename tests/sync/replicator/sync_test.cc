@@ -4,8 +4,8 @@
 #include <set>
 
 #include "schema/migrations.h"
-#include "sync/db/migrate.h"
 #include "sync/core/nik.h"
+#include "sync/db/migrate.h"
 #include "sync/store/rows.h"
 #include "tests/support/temp_dir.h"
 #include "tests/sync/replicator/sync_fixture.h"
@@ -82,8 +82,9 @@ TEST_F(SyncTest, OnlyTheCentreMakesTheNationalCitizenRefAndASiteKeepsNoKeyOfIt) 
     EXPECT_TRUE(rows.ok());
     return rows.ok() ? *rows : Json();
   };
-  EXPECT_EQ(site_sql(a, "SELECT COUNT(*) AS n FROM applications WHERE nik_sealed IS NOT NULL")[0]["n"],
-            1);
+  EXPECT_EQ(
+      site_sql(a, "SELECT COUNT(*) AS n FROM applications WHERE nik_sealed IS NOT NULL")[0]["n"],
+      1);
   Sync(a);
   Sync(b);
 
@@ -108,8 +109,9 @@ TEST_F(SyncTest, OnlyTheCentreMakesTheNationalCitizenRefAndASiteKeepsNoKeyOfIt) 
     EXPECT_TRUE(row["citizen_ref"].is_null()) << s->code;
     EXPECT_TRUE(row["nik_sealed"].is_null()) << s->code;
     site_refs.insert(row["site_ref"].get<std::string>());
-    EXPECT_EQ(site_sql(*s, "SELECT COUNT(*) AS n FROM change_log WHERE data LIKE "
-                           "'%nik_sealed%'")[0]["n"],
+    EXPECT_EQ(site_sql(*s,
+                       "SELECT COUNT(*) AS n FROM change_log WHERE data LIKE "
+                       "'%nik_sealed%'")[0]["n"],
               0);
     Json meta = site_sql(*s, "SELECT key FROM meta WHERE key LIKE '%key%'");
     ASSERT_EQ(meta.size(), 1u) << meta.dump();
@@ -874,9 +876,9 @@ TEST_F(SyncTest, ASiteMadeAnewOnAnEmptyDiskGetsEverythingBack) {
   Sync(a);
   ReopenSite(a, [&](const std::string& path) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-    ASSERT_TRUE(
-        store::SiteStore::Initialise(path, {a.code, NikKeysForTests().public_pem}, *a.clock, random_)
-            .ok());
+    ASSERT_TRUE(store::SiteStore::Initialise(path, {a.code, NikKeysForTests().public_pem}, *a.clock,
+                                             random_)
+                    .ok());
   });
   a.clock->Advance(60'000);
   const std::string fresh = NewApp(a)["id"];

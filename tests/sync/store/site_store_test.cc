@@ -4,6 +4,8 @@
 
 #include "sync/core/ids.h"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include "sync/core/hlc.h"
 #include "sync/core/nik.h"
@@ -113,6 +115,33 @@ TEST_F(SiteStoreTest, TheNikIsNeverStoredInClear) {
     const std::string bytes = testing::ReadFile(path() + suffix);
     EXPECT_EQ(bytes.find(kTestNik), std::string::npos) << "NIK found in site.db" << suffix;
   }
+}
+
+// Issue 11, finding 12: no key that makes a citizen reference is in the database; the site's
+// own key is a file beside it, 0600, made anew (and logged) when it is lost, refused when
+// damaged.
+TEST_F(SiteStoreTest, TheSitesReferenceKeyIsAFileBesideTheDatabaseNotInIt) {
+  const std::string key_path = SiteRefKeyPath(path());
+  EXPECT_EQ(key_path, dir_.File("site-ref.key"));
+  const std::string key = testing::ReadFile(key_path);
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_EQ(std::filesystem::status(key_path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM meta WHERE key = 'nik_key_hex'"), 0);
+  const Json first = NewApplication();
+
+  std::filesystem::remove(key_path);  // a PC restored without its key file
+  Reopen();
+  EXPECT_NE(testing::ReadFile(key_path), key);
+  NewApplication();
+  EXPECT_EQ(Scalar("SELECT COUNT(DISTINCT site_ref) FROM applications"), 2);
+
+  store_.reset();
+  { std::ofstream(key_path, std::ios::trunc) << "short"; }
+  auto damaged = SiteStore::Open(path(), clock_, random_);
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.error().code, Errc::kConfig);
+  EXPECT_NE(damaged.error().message.find("site-ref.key"), std::string::npos);
 }
 
 TEST_F(SiteStoreTest, StatusFollowsTheStateMachine) {

@@ -15,10 +15,9 @@ constexpr const char* kTestNik = "7301014508900001";
 class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(
-        SiteStore::Initialise(path(), {"MPP7301", testing::NikKeysForTests().public_pem}, clock_,
-                              random_)
-            .ok());
+    ASSERT_TRUE(SiteStore::Initialise(path(), {"MPP7301", testing::NikKeysForTests().public_pem},
+                                      clock_, random_)
+                    .ok());
     Reopen();
   }
   void Reopen() {
