@@ -6,7 +6,9 @@
 //               [--config FILE] [--log-level LEVEL] [--workers N] [--rate-limit N] [--timeout S]
 //
 // Prints "listening HOST:PORT" on stdout once it accepts connections. SIGINT/SIGTERM stop it.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -54,19 +56,22 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
-mpp::Result<std::string> ReadKeyFile(const std::string& path) {
+mpp::Result<std::string> ReadKeyFile(const std::string& flag, std::string path) {
+  while (!path.empty() && path.front() == ' ') path.erase(0, 1);
+  while (!path.empty() && path.back() == ' ') path.pop_back();
+  if (path.empty()) return mpp::MakeError(mpp::Errc::kConfig, "--" + flag + " names no file");
   std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    return mpp::MakeError(mpp::Errc::kConfig, "cannot read " + path);
+  if (!in) {
+    return mpp::MakeError(mpp::Errc::kConfig,
+                          "cannot read " + path + " (--" + flag + "): " + std::strerror(errno));
   }
-  return text;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // The keys that open the NIKs sites seal; none (with a warning) when neither flag is given.
 mpp::Result<std::shared_ptr<const mpp::CitizenKeys>> CitizenKeysFromFlags(
     const mpp::common::Options& opt) {
-  if (!opt.count("nik-sealing-key") && !opt.count("citizen-key")) {
+  if (!opt.count("nik-sealing-key") && !opt.count("citizen-key")) {  // a demo
     mpp::Log(mpp::LogLevel::kWarn, "no_citizen_keys",
              {{"message",
                "no --nik-sealing-key and --citizen-key: sealed NIKs are kept unopened and "
@@ -81,15 +86,17 @@ mpp::Result<std::shared_ptr<const mpp::CitizenKeys>> CitizenKeysFromFlags(
   auto keys = std::make_shared<mpp::CitizenKeys>();
   std::stringstream list(opt.at("nik-sealing-key"));
   for (std::string path; std::getline(list, path, ',');) {
-    MPP_ASSIGN_OR_RETURN(auto pem, ReadKeyFile(path));
+    MPP_ASSIGN_OR_RETURN(auto pem, ReadKeyFile("nik-sealing-key", path));
     if (auto s = keys->AddSealingKey(pem); !s) {
       return mpp::MakeError(mpp::Errc::kConfig, path + ": " + s.error().message);
     }
   }
-  MPP_ASSIGN_OR_RETURN(auto citizen, ReadKeyFile(opt.at("citizen-key")));
+  MPP_ASSIGN_OR_RETURN(auto citizen, ReadKeyFile("citizen-key", opt.at("citizen-key")));
   if (auto s = keys->SetCitizenKey(citizen); !s) {
     return mpp::MakeError(mpp::Errc::kConfig, opt.at("citizen-key") + ": " + s.error().message);
   }
+  mpp::Log(mpp::LogLevel::kInfo, "citizen_keys_loaded",
+           {{"citizen_key", keys->citizen_key_id()}, {"sealing_keys", keys->sealing_key_ids()}});
   return std::shared_ptr<const mpp::CitizenKeys>(std::move(keys));
 }
 

@@ -45,6 +45,10 @@ constexpr const char* kUsage =
     "      site's own key for finding citizens by NIK. FILE is the ministry's public NIK\n"
     "      sealing key (PEM): each NIK goes to the centre sealed with it. Without it the\n"
     "      centre gets no national reference of this site's citizens (fit only for a demo)\n"
+    "  mppctl --data DIR config [--central HOST:PORT] [--cert FILE] [--key FILE] [--ca FILE]\n"
+    "                           [--nik-sealing-key FILE]\n"
+    "      set or change the sync settings (DIR/sync.json) or the ministry's public NIK\n"
+    "      sealing key of an initialised site (restart mpp-node after a new sealing key)\n"
     "  mppctl --data DIR status [--json]\n"
     "      what this site holds and how much is waiting to sync (works with mpp-node running)\n"
     "  mppctl --data DIR sync [--json] [--timeout S]\n"
@@ -70,8 +74,22 @@ int Fail(const mpp::Error& e) {
   return 1;
 }
 
+mpp::Status SaveSyncSettings(const std::map<std::string, std::string>& opt);
+
+// HOST:PORT, not a URL.
+mpp::Status CheckCentral(const std::string& c) {
+  if (c.find("://") != std::string::npos || c.rfind(':') == std::string::npos) {
+    return mpp::MakeError(mpp::Errc::kConfig,
+                          "--central is HOST:PORT (e.g. 10.20.0.5:8443), not a URL: '" + c + "'");
+  }
+  return {};
+}
+
 int Init(const std::map<std::string, std::string>& opt) {
   if (!opt.count("site") || !opt.count("data")) return Usage("init needs --site and --data");
+  if (opt.count("central")) {
+    if (auto s = CheckCentral(opt.at("central")); !s) return Usage(s.error().message);
+  }
   const std::string dir = opt.at("data");
   if (auto s = mpp::common::MakePrivateDirectory(dir); !s) return Fail(s.error());
   mpp::store::InitOptions init{opt.at("site"), ""};
@@ -90,17 +108,73 @@ int Init(const std::map<std::string, std::string>& opt) {
   mpp::SystemClock clock;
   mpp::CryptoRandom random;
   if (auto s = mpp::store::SiteStore::Initialise(dir + "/site.db", init, clock, random); !s) {
+    if (s.error().code == mpp::Errc::kConfig && opt.count("nik-sealing-key")) {
+      return Fail(
+          mpp::MakeError(s.error().code, opt.at("nik-sealing-key") + ": " + s.error().message));
+    }
     return Fail(s.error());
   }
   if (opt.count("central")) {
-    mpp::Json sync = mpp::Json::object();
-    for (const char* k : {"central", "cert", "key", "ca"}) {
-      if (opt.count(k)) sync[k] = std::filesystem::absolute(opt.at(k)).string();
-    }
-    sync["central"] = opt.at("central");
-    std::ofstream(dir + "/sync.json") << sync.dump(2) << "\n";
+    if (auto s = SaveSyncSettings(opt); !s) return Fail(s.error());
   }
   std::cout << "initialised site " << init.site_code << " in " << dir << "/site.db\n";
+  return 0;
+}
+
+// Writes the sync options given into DIR/sync.json, keeping the ones not given.
+mpp::Status SaveSyncSettings(const std::map<std::string, std::string>& opt) {
+  const std::string path = opt.at("data") + "/sync.json";
+  mpp::Json sync = mpp::Json::object();
+  if (std::ifstream in(path); in) {
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto j = mpp::ParseJson(text);
+    if (!j || !j->is_object()) {
+      return mpp::MakeError(mpp::Errc::kConfig, path + " is not a JSON object: move it away");
+    }
+    sync = *j;
+  }
+  if (opt.count("central")) {
+    MPP_RETURN_IF_ERROR(CheckCentral(opt.at("central")));
+    sync["central"] = opt.at("central");
+  }
+  for (const char* k : {"cert", "key", "ca"}) {
+    if (opt.count(k)) sync[k] = std::filesystem::absolute(opt.at(k)).string();
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << sync.dump(2) << "\n";
+  if (!out) return mpp::MakeError(mpp::Errc::kStorage, "cannot write " + path);
+  return {};
+}
+
+int Config(const std::map<std::string, std::string>& opt) {
+  if (!opt.count("data")) return Usage("config needs --data");
+  bool sync_given = false;
+  for (const char* k : {"central", "cert", "key", "ca"}) sync_given = sync_given || opt.count(k);
+  if (!sync_given && !opt.count("nik-sealing-key")) {
+    return Usage(
+        "config needs something to set: --central, --cert, --key, --ca or "
+        "--nik-sealing-key");
+  }
+  mpp::SystemClock clock;
+  mpp::CryptoRandom random;
+  auto store = mpp::store::SiteStore::Open(opt.at("data") + "/site.db", clock, random);
+  if (!store) return Fail(store.error());
+  if (opt.count("nik-sealing-key")) {
+    std::ifstream in(opt.at("nik-sealing-key"), std::ios::binary);
+    if (!in) {
+      return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-sealing-key")));
+    }
+    const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (auto s = (*store)->SetSealingKey(pem); !s) {
+      return Fail(
+          mpp::MakeError(s.error().code, opt.at("nik-sealing-key") + ": " + s.error().message));
+    }
+    std::cout << "NIK sealing key set; restart mpp-node so that it seals with it\n";
+  }
+  if (sync_given) {
+    if (auto s = SaveSyncSettings(opt); !s) return Fail(s.error());
+    std::cout << "sync settings saved in " << opt.at("data") << "/sync.json\n";
+  }
   return 0;
 }
 
@@ -309,6 +383,14 @@ int Status(const std::map<std::string, std::string>& opt) {
             << j["last_change_seq"] << ")\n"
             << "clock         " << j["clock"]["now"].get<std::string>() << "  hlc "
             << j["clock"]["hlc"].get<std::string>() << "\n"
+            << "NIK sealing   "
+            << (j["nik_sealing_key"].is_null()
+                    ? std::string("none: NIKs are not sealed for the centre (mppctl config "
+                                  "--nik-sealing-key FILE)")
+                    : "key " + j["nik_sealing_key"].get<std::string>() + ", " +
+                          std::to_string(j["sealed_niks_waiting"].get<int64_t>()) +
+                          " sealed NIKs waiting for the centre")
+            << "\n"
             << "records\n";
   for (const auto& [table, n] : j["counts"].items()) {
     std::printf("  %-20s %8lld\n", table.c_str(), static_cast<long long>(n.get<int64_t>()));
@@ -370,6 +452,7 @@ struct Command {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"init", Init, {"site", "data", "nik-sealing-key", "central", "cert", "key", "ca"}},
+      {"config", Config, {"data", "central", "cert", "key", "ca", "nik-sealing-key"}},
       {"status", Status, {"data", "json"}},
       {"sync", Sync, {"data", "central", "cert", "key", "ca", "timeout", "json"}},
       {"verify", Verify, {"data", "central", "cert", "key", "ca", "timeout"}},

@@ -42,6 +42,8 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kMissingRow, "missing_row", 409},
     {Errc::kUnauthenticated, "unauthenticated", 401},
     {Errc::kSiteBehind, "site_behind", 409},
+    {Errc::kUnreachable, "centre_unreachable", 502},
+    {Errc::kTlsRefused, "tls_refused", 401},
     {Errc::kSchemaTooNew, "schema_too_new", 500},
     {Errc::kNotInitialised, "not_initialised", 500},
     {Errc::kAlreadyInitialised, "already_initialised", 409},

@@ -43,6 +43,9 @@ enum class Errc : int {
   kUnauthenticated = 4008,      // no verified client certificate naming a site or role
   kSiteBehind = 4009,   // the site's data is older than what it already sent: it must recover
   kUnknownSite = 4010,  // the certificate names a site the centre does not list
+  // The link to a peer (a client's view: no answer from the server, or no TLS with it).
+  kUnreachable = 4011,  // no connection, no answer in time, or the link cut mid-request
+  kTlsRefused = 4012,   // the TLS handshake failed: a certificate revoked, expired or unknown
   // Local state (3xxx): the node itself cannot proceed.
   kSchemaTooNew = 3001,    // database written by a newer binary
   kNotInitialised = 3002,  // data directory has no site database

@@ -17,7 +17,11 @@ namespace {
 
 constexpr std::string_view kVersion = "v1:";
 constexpr size_t kKeyIdLength = 16;
-constexpr std::string_view kOaepLabel = "mpp nik v1";  // a ciphertext for nothing else
+// The OAEP label binds a sealing to the record it was made for: opened for another site or
+// another row, it does not open (a site cannot pass off another's sealed NIK as its own).
+std::string OaepLabel(std::string_view site, std::string_view row_id) {
+  return "mpp nik v1|" + std::string(site) + "|" + std::string(row_id);
+}
 
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
@@ -30,11 +34,11 @@ std::shared_ptr<EVP_PKEY> ReadPem(std::string_view pem, bool want_private) {
   if (!bio) return nullptr;
   EVP_PKEY* k = want_private ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
                              : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
-  if (!k && !want_private) {  // a private key file: its public half
-    BIO_reset(bio.get());
-    k = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-  }
   return std::shared_ptr<EVP_PKEY>(k, &EVP_PKEY_free);
+}
+
+bool IsPrivateKeyPem(std::string_view pem) {
+  return pem.find("PRIVATE KEY-----") != std::string_view::npos;
 }
 
 Status CheckRsa(const std::shared_ptr<EVP_PKEY>& k, std::string_view what) {
@@ -61,7 +65,7 @@ std::string PublicKeyId(EVP_PKEY* k) {
 }
 
 // An OAEP (SHA-256, our label) context on `k` for encrypting or decrypting.
-PkeyCtx OaepContext(EVP_PKEY* k, bool encrypt) {
+PkeyCtx OaepContext(EVP_PKEY* k, bool encrypt, const std::string& oaep_label) {
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, k, nullptr));
   if (!ctx) return nullptr;
   if ((encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) <= 0 ||
@@ -70,9 +74,9 @@ PkeyCtx OaepContext(EVP_PKEY* k, bool encrypt) {
       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) <= 0) {
     return nullptr;
   }
-  void* label = OPENSSL_memdup(kOaepLabel.data(), kOaepLabel.size());
+  void* label = OPENSSL_memdup(oaep_label.data(), oaep_label.size());
   if (!label || EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), label,
-                                                 static_cast<int>(kOaepLabel.size())) <= 0) {
+                                                 static_cast<int>(oaep_label.size())) <= 0) {
     OPENSSL_free(label);
     return nullptr;
   }
@@ -117,11 +121,16 @@ Result<std::string> SealedNikKeyId(std::string_view sealed) {
   if (rest.size() < kKeyIdLength + 2 || rest[kKeyIdLength] != ':') return bad;
   const std::string_view id = rest.substr(0, kKeyIdLength);
   const std::string_view body = rest.substr(kKeyIdLength + 1);
-  if (!IsLowerHex(id) || !FromBase64(body)) return bad;
+  if (!IsLowerHex(id) || !FromBase64(body) || ContainsNikLikeNumber(body)) return bad;
   return std::string(id);
 }
 
 Result<NikSealer> NikSealer::FromPem(std::string_view pem) {
+  if (IsPrivateKeyPem(pem)) {  // a site must never hold it
+    return MakeError(Errc::kConfig,
+                     "this is the private sealing key, which only the centre may hold: give the "
+                     "site the public one (nik-sealing.pub, made by certs/mpp-ca.sh nik-keys)");
+  }
   NikSealer s;
   s.key_ = ReadPem(pem, /*want_private=*/false);
   MPP_RETURN_IF_ERROR(CheckRsa(s.key_, "the NIK sealing key"));
@@ -129,8 +138,9 @@ Result<NikSealer> NikSealer::FromPem(std::string_view pem) {
   return s;
 }
 
-Result<std::string> NikSealer::Seal(std::string_view nik) const {
-  PkeyCtx ctx = OaepContext(key_.get(), /*encrypt=*/true);
+Result<std::string> NikSealer::Seal(std::string_view nik, std::string_view site,
+                                    std::string_view row_id) const {
+  PkeyCtx ctx = OaepContext(key_.get(), /*encrypt=*/true, OaepLabel(site, row_id));
   size_t n = 0;
   const auto* in = reinterpret_cast<const unsigned char*>(nik.data());
   if (!ctx || EVP_PKEY_encrypt(ctx.get(), nullptr, &n, in, nik.size()) <= 0) {
@@ -146,10 +156,21 @@ Result<std::string> NikSealer::Seal(std::string_view nik) const {
 }
 
 Status CitizenKeys::AddSealingKey(std::string_view pem) {
+  if (!IsPrivateKeyPem(pem) && pem.find("PUBLIC KEY-----") != std::string_view::npos) {
+    return MakeError(Errc::kConfig,
+                     "this is the public sealing key (the sites' one): the centre needs the "
+                     "private half (nik-sealing.key)");
+  }
   auto k = ReadPem(pem, /*want_private=*/true);
   MPP_RETURN_IF_ERROR(CheckRsa(k, "a NIK sealing private key"));
   sealing_[PublicKeyId(k.get())] = std::move(k);
   return {};
+}
+
+std::string CitizenKeys::sealing_key_ids() const {
+  std::string out;
+  for (const auto& [id, _] : sealing_) out += (out.empty() ? "" : ",") + id;
+  return out;
 }
 
 Status CitizenKeys::SetCitizenKey(std::string_view key) {
@@ -157,28 +178,36 @@ Status CitizenKeys::SetCitizenKey(std::string_view key) {
     return MakeError(Errc::kConfig, "the national citizen key must be at least 32 bytes (" +
                                         std::to_string(key.size()) + " given)");
   }
+  if (key.find("-----BEGIN") != std::string_view::npos) {
+    return MakeError(Errc::kConfig,
+                     "this is a PEM key, not the citizen key (citizen.key: 32 random bytes, "
+                     "made by certs/mpp-ca.sh nik-keys)");
+  }
   citizen_key_ = std::string(key);
   citizen_key_id_ = SecretKeyId(key);
   return {};
 }
 
-Result<std::string> CitizenKeys::CitizenRefOf(std::string_view sealed) const {
+Result<std::string> CitizenKeys::CitizenRefOf(std::string_view sealed, std::string_view site,
+                                              std::string_view row_id) const {
   MPP_ASSIGN_OR_RETURN(const std::string id, SealedNikKeyId(sealed));
   auto it = sealing_.find(id);
   if (it == sealing_.end() || citizen_key_.empty()) {
     return MakeError(Errc::kNotFound, "no sealing key " + id + " and citizen key at this centre");
   }
   const auto body = *FromBase64(sealed.substr(kVersion.size() + kKeyIdLength + 1));
-  PkeyCtx ctx = OaepContext(it->second.get(), /*encrypt=*/false);
+  PkeyCtx ctx = OaepContext(it->second.get(), /*encrypt=*/false, OaepLabel(site, row_id));
   const auto* in = reinterpret_cast<const unsigned char*>(body.data());
   size_t n = 0;
   if (!ctx || EVP_PKEY_decrypt(ctx.get(), nullptr, &n, in, body.size()) <= 0) {
-    return MakeError(Errc::kInvalidValue, "nik_sealed does not open with sealing key " + id);
+    return MakeError(Errc::kInvalidValue, "nik_sealed does not open with sealing key " + id +
+                                              " for this application of this site");
   }
   std::string nik(n, '\0');
   if (EVP_PKEY_decrypt(ctx.get(), reinterpret_cast<unsigned char*>(nik.data()), &n, in,
                        body.size()) <= 0) {
-    return MakeError(Errc::kInvalidValue, "nik_sealed does not open with sealing key " + id);
+    return MakeError(Errc::kInvalidValue, "nik_sealed does not open with sealing key " + id +
+                                              " for this application of this site");
   }
   nik.resize(n);
   MPP_RETURN_IF_ERROR(ValidateNik(nik));

@@ -32,14 +32,16 @@ Result<std::string> SealedNikKeyId(std::string_view sealed);
 // The site's end: the ministry's public sealing key.
 class NikSealer {
  public:
-  // From a PEM public key (SubjectPublicKeyInfo, as `openssl pkey -pubout` writes) or a PEM
-  // private key (its public half is taken). kConfig when it is not an RSA key of 2048 bits
-  // or more.
+  // From a PEM public key (SubjectPublicKeyInfo, as `openssl pkey -pubout` writes). kConfig
+  // when it is not an RSA key of 2048 bits or more, or is the private key (which a site must
+  // never hold).
   static Result<NikSealer> FromPem(std::string_view pem);
 
   const std::string& key_id() const { return key_id_; }
-  // A fresh sealing of `nik` (randomised: two sealings of one NIK differ).
-  Result<std::string> Seal(std::string_view nik) const;
+  // A fresh sealing of `nik` for the application `row_id` of `site` (randomised: two sealings
+  // of one NIK differ); it opens for that record only.
+  Result<std::string> Seal(std::string_view nik, std::string_view site,
+                           std::string_view row_id) const;
 
  private:
   std::shared_ptr<evp_pkey_st> key_;
@@ -53,17 +55,21 @@ class CitizenKeys {
   // Adds a sealing private key (PEM). kConfig when it is not an RSA private key of 2048 bits
   // or more.
   Status AddSealingKey(std::string_view pem);
-  // Sets the national citizen key (raw bytes, at least 32). kConfig when shorter.
+  // Sets the national citizen key (raw bytes, at least 32). kConfig when shorter, or a PEM key
+  // given by mistake.
   Status SetCitizenKey(std::string_view key);
 
   bool can_open() const { return !sealing_.empty() && !citizen_key_.empty(); }
   bool has_sealing_key(const std::string& id) const { return sealing_.count(id) > 0; }
+  std::string sealing_key_ids() const;  // comma-separated, for the log
   const std::string& citizen_key_id() const { return citizen_key_id_; }
 
-  // The national reference of the NIK sealed in `sealed`. kInvalidValue when it is malformed,
-  // does not open, or holds no valid NIK; kNotFound when no key of this centre opens it (its
-  // key id is not held, or no citizen key is set): keep it and open it when the key is given.
-  Result<std::string> CitizenRefOf(std::string_view sealed) const;
+  // The national reference of the NIK sealed in `sealed` for the application `row_id` of
+  // `site`. kInvalidValue when it is malformed, does not open (for that record), or holds no
+  // valid NIK; kNotFound when no key of this centre opens it (its key id is not held, or no
+  // citizen key is set): keep it and open it when the key is given.
+  Result<std::string> CitizenRefOf(std::string_view sealed, std::string_view site,
+                                   std::string_view row_id) const;
 
  private:
   std::map<std::string, std::shared_ptr<evp_pkey_st>> sealing_;

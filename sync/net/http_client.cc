@@ -244,6 +244,39 @@ Result<http::Response> HttpClient::Send(const std::string& method, const std::st
   return Send(r);
 }
 
+static Error LinkError(const beast::error_code& ec, const std::string& method,
+                       const std::string& where, std::chrono::seconds timeout) {
+  const std::string what = method + " " + where;
+  // A TLS error is a refused handshake or certificate (a cut link is another category).
+  if (ec.category() == boost::asio::error::get_ssl_category()) {
+    const std::string reason = ec.message();
+    std::string hint =
+        "check this site's certificate and key (mppctl doctor) and that --ca is the ministry "
+        "CA; the centre's audit log says why it refused";
+    if (reason.find("revoked") != std::string::npos) {
+      hint = "this site's certificate is revoked: ask the ministry for a new one";
+    } else if (reason.find("expired") != std::string::npos) {
+      hint = "a certificate has expired (this site's, or the centre's): renew it";
+    } else if (reason.find("certificate verify failed") != std::string::npos ||
+               reason.find("unknown ca") != std::string::npos) {
+      hint =
+          "the centre's certificate is not one the CA in --ca signed (wrong --ca or wrong "
+          "server), or this site's is not one the centre's CA signed";
+    }
+    return MakeError(Errc::kTlsRefused,
+                     "TLS with the centre at " + where + " failed (" + reason + "): " + hint);
+  }
+  std::string reason = ec.message();
+  if (ec == beast::error::timeout) {
+    reason = "no answer within " + std::to_string(timeout.count()) + " s";
+  }
+  return MakeError(Errc::kUnreachable,
+                   what + " got no answer (" + reason +
+                       "): check the link and that mpp-central runs there. Nothing was lost: "
+                       "what the centre acknowledged stays acknowledged, and the next sync goes "
+                       "on from there");
+}
+
 Result<http::Response> HttpClient::Send(const http::Request& in) {
   if (!impl_->setup_error) return impl_->setup_error.error();
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(in.method), in.target, 11};
@@ -269,8 +302,8 @@ Result<http::Response> HttpClient::Send(const http::Request& in) {
     // was refused, so the next connection makes a full handshake.
     if (impl_->resumed) impl_->DropSession();
     impl_->Close();
-    return MakeError(Errc::kInternal, "HTTP " + in.method + " " + impl_->host + ":" +
-                                          std::to_string(impl_->port) + " failed: " + ec.message());
+    return LinkError(ec, in.method, impl_->host + ":" + std::to_string(impl_->port),
+                     impl_->timeout);
   }
   http::Response out;
   out.status = static_cast<int>(res.result_int());

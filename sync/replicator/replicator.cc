@@ -61,6 +61,11 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
     return MakeError(ErrcFromName(e.value("code", "")),
                      "centre answered " + std::to_string(r.status) + ": " + e.value("message", ""));
   }
+  if (r.status == 502 || r.status == 503 || r.status == 504) {  // a proxy, or a centre going down
+    return MakeError(Errc::kUnreachable, "the centre did not answer (HTTP " +
+                                             std::to_string(r.status) +
+                                             " from the way there); nothing was lost: try again");
+  }
   return MakeError(Errc::kInternal, "centre answered HTTP " + std::to_string(r.status));
 }
 

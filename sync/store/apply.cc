@@ -127,7 +127,9 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
       base = Version{0, (*b)[0].get<HlcStamp>(), (*b)[1].get<std::string>()};
     }
     const MergeDecision d = Decide(local, incoming, base);
-    if (d.concurrent && notes) {  // the replica that keeps conflict records
+    // The replica that keeps conflict records; never of a column each end keeps for itself
+    // (a record of it would hand the site the centre's value).
+    if (d.concurrent && notes && !IsPerEndColumn(g)) {
       const Json local_value = GroupValue(*t, g, row), incoming_value = GroupValue(*t, g, c.data);
       // Two writers who set the same value did not disagree: nothing for a person to decide.
       if (local_value != incoming_value) {

@@ -32,7 +32,7 @@ constexpr int64_t kMaxOpenQuarantine = 1000;
 Result<Change> OpenSealedNik(const CitizenKeys* keys, Change c) {
   if (c.table != "applications") return c;
   for (const auto& [col, value] : c.data.items()) {
-    if (IsCentreDerivedColumn(col) && !value.is_null()) {
+    if (IsCentreDerivedColumn(col)) {  // even null: a site neither sets nor clears them
       return MakeError(Errc::kForbiddenColumn,
                        "applications." + col +
                            " is made by the centre from nik_sealed; a site "
@@ -40,10 +40,24 @@ Result<Change> OpenSealedNik(const CitizenKeys* keys, Change c) {
     }
   }
   auto sealed = c.data.find(std::string(kSealedNikColumn));
-  if (sealed == c.data.end() || !sealed->is_string() || !keys) return c;  // CheckRow: the form
-  auto ref = keys->CitizenRefOf(sealed->get_ref<const std::string&>());
+  if (sealed == c.data.end()) return c;
+  if (c.op != "insert") {  // else a site could ask the centre to open one NIK after another
+    return MakeError(Errc::kForbiddenColumn,
+                     "applications.nik_sealed comes once, with the application it was sealed "
+                     "for; it never changes after");
+  }
+  if (!sealed->is_string()) return c;  // CheckRow refuses it
+  auto id = SealedNikKeyId(sealed->get_ref<const std::string&>());
+  if (!id) return c;  // CheckRow refuses it
+  if (!keys || !keys->can_open() || !keys->has_sealing_key(*id)) {
+    if (ContainsNikLikeNumber(*id)) {  // never kept: it could be a NIK in clear
+      return MakeError(Errc::kInvalidValue,
+                       "applications.nik_sealed names no sealing key of this centre");
+    }
+    return c;  // kept in the row until the centre is given the key (OpenPendingSealedNiks)
+  }
+  auto ref = keys->CitizenRefOf(sealed->get_ref<const std::string&>(), c.origin, c.row_id);
   if (!ref) {
-    if (ref.error().code == Errc::kNotFound) return c;
     return MakeError(Errc::kInvalidValue, "applications.nik_sealed: " + ref.error().message);
   }
   c.data.erase(sealed);
@@ -52,10 +66,11 @@ Result<Change> OpenSealedNik(const CitizenKeys* keys, Change c) {
   return c;
 }
 
-// A site's change as the centre keeps it in site_log: without the sealed NIK, which only the
-// row needed (and only until it was opened).
+// A site's change as the centre keeps it (site_log, quarantine): without the sealed NIK,
+// which only the row needed, and only until it was opened. Nulled rather than left out, so
+// that no change is kept with no column at all.
 Change WithoutSealedNik(Change c) {
-  c.data.erase(std::string(kSealedNikColumn));
+  if (auto it = c.data.find(std::string(kSealedNikColumn)); it != c.data.end()) *it = nullptr;
   return c;
 }
 
@@ -75,12 +90,16 @@ class SqliteCentralStore final : public CentralStore {
     MutexLock lock(mu_);
     MPP_ASSIGN_OR_RETURN(
         auto pending,
-        QueryAll(*db_, "SELECT id, nik_sealed FROM applications WHERE nik_sealed IS NOT NULL", {}));
+        QueryAll(*db_,
+                 "SELECT id, site_code, nik_sealed FROM applications WHERE nik_sealed IS NOT NULL",
+                 {}));
     int64_t opened = 0;
     db::Transaction tx(*db_);
     MPP_RETURN_IF_ERROR(tx.status());
     for (const Json& row : pending) {
-      auto ref = keys_->CitizenRefOf(row["nik_sealed"].get<std::string>());
+      auto ref =
+          keys_->CitizenRefOf(row["nik_sealed"].get<std::string>(),
+                              row["site_code"].get<std::string>(), row["id"].get<std::string>());
       if (!ref) continue;  // still no key for it, or it never opens: kept as it came
       MPP_ASSIGN_OR_RETURN(auto stmt, db_->Cached("UPDATE applications SET citizen_ref = ?, "
                                                   "citizen_key = ?, nik_sealed = NULL "
@@ -111,13 +130,22 @@ class SqliteCentralStore final : public CentralStore {
   Result<PushOutcome> ApplyPush(const std::string& site, int64_t first_seq,
                                 const std::vector<Change>& changes, int protocol,
                                 int schema_version) override {
-    // Opening sealed NIKs costs an RSA decryption each: done before the store is locked.
+    // Opening sealed NIKs costs an RSA decryption each: done before the store is locked, and
+    // only for changes that may be new (a batch with a gap, or a replay, costs none).
+    MPP_ASSIGN_OR_RETURN(const int64_t acked_before, AckedSeq(site));
+    if (first_seq > acked_before + 1) {
+      return MakeError(Errc::kSequenceGap,
+                       "site " + site + " sent changes from seq " + std::to_string(first_seq) +
+                           " but the centre has stored up to " + std::to_string(acked_before) +
+                           "; expected_seq=" + std::to_string(acked_before + 1));
+    }
     std::vector<Result<Change>> opened;
     opened.reserve(changes.size());
     for (const Change& c : changes) {
       Change mine = c;
       mine.origin = site;  // from the certificate, never from the body
-      opened.push_back(OpenSealedNik(keys_.get(), std::move(mine)));
+      opened.push_back(c.seq > acked_before ? OpenSealedNik(keys_.get(), std::move(mine))
+                                            : Result<Change>(std::move(mine)));
     }
     MutexLock lock(mu_);
     db::Transaction tx(*db_);
@@ -194,7 +222,7 @@ class SqliteCentralStore final : public CentralStore {
                                applied.error().message.substr(0, 200));
         }
         ++open_quarantine;
-        MPP_RETURN_IF_ERROR(Quarantine(site, c, applied.error(), now));
+        MPP_RETURN_IF_ERROR(Quarantine(site, WithoutSealedNik(c), applied.error(), now));
         ++out.stats.quarantined;
         if (out.refused.size() < 20) {
           out.refused.push_back(

@@ -60,16 +60,6 @@ Result<std::string> OfficeRecords::RecordId(const Json& fields) {
 
 Result<Json> OfficeRecords::CreateApplication(const Json& body) {
   MPP_ASSIGN_OR_RETURN(auto f, ValidateFields(body, kApplicationFields));
-  // The NIK, checked and normalised by its spec, is kept only as this site's reference and,
-  // sealed for the centre, until the centre has it (sync/core/nik_seal.h).
-  Json site_ref = nullptr, nik_sealed = nullptr;
-  if (auto nik = f.find("nik"); nik != f.end()) {
-    site_ref = CitizenRef(s_.site_ref_key, nik->get<std::string>());
-    if (s_.sealer) {
-      MPP_ASSIGN_OR_RETURN(auto sealed, s_.sealer->Seal(nik->get<std::string>()));
-      nik_sealed = std::move(sealed);
-    }
-  }
   MutexLock lock(s_.mu);
   db::Database& db = s_.db();
   MPP_ASSIGN_OR_RETURN(auto service, LoadService(f["service_code"]));
@@ -79,6 +69,16 @@ Result<Json> OfficeRecords::CreateApplication(const Json& body) {
   }
   // The counter and the ticket are checked with the row (CheckRow, in InsertWithChange).
   MPP_ASSIGN_OR_RETURN(const std::string id, RecordId(f));
+  // The NIK, checked and normalised by its spec, is kept only as this site's reference and,
+  // sealed for the centre (for this record), until the centre has it (sync/core/nik_seal.h).
+  Json site_ref = nullptr, nik_sealed = nullptr;
+  if (auto nik = f.find("nik"); nik != f.end()) {
+    site_ref = CitizenRef(s_.site_ref_key, nik->get<std::string>());
+    if (s_.sealer) {
+      MPP_ASSIGN_OR_RETURN(auto sealed, s_.sealer->Seal(nik->get<std::string>(), s_.site_code, id));
+      nik_sealed = std::move(sealed);
+    }
+  }
   auto written = InTransaction(db, [&]() -> Result<Json> {
     const HlcStamp t = s_.hlc.Now();
     const std::string received_at = f.value("received_at", s_.NowUtc());
@@ -425,6 +425,11 @@ Result<Json> OfficeRecords::StatusSummary() {
                 {"offset_from_centre_ms", s_.stamp_clock.offset()},
                 {"hlc", HlcToString(s_.hlc.Last())}}}};
   out["id_tag"] = s_.id_tag;
+  // Which ministry key this site seals NIKs with, and how many wait for the centre.
+  out["nik_sealing_key"] = s_.sealer ? Json(s_.sealer->key_id()) : Json(nullptr);
+  MPP_ASSIGN_OR_RETURN(
+      auto sealed, db.QueryInt("SELECT COUNT(*) FROM applications WHERE nik_sealed IS NOT NULL"));
+  out["sealed_niks_waiting"] = sealed;
   if (!site.empty()) {
     out["site_name"] = site[0]["name"];
     out["time_zone"] = site[0]["time_zone"];

@@ -59,7 +59,8 @@ Status DropSealedNiks(db::Database& db, int64_t after, int64_t upto) {
   return {};
 }
 
-// A change as the centre keeps it: without the sealed NIK, which it takes and drops.
+// A change as both ends compare it: without the sealed NIK, which the centre takes and
+// drops (its copy has it null) and this site drops once acknowledged (its copy has none).
 Json WithoutSealedNik(Json data) {
   data.erase(std::string(kSealedNikColumn));
   return data;

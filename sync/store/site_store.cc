@@ -172,9 +172,11 @@ Status SiteStore::Initialise(const std::string& path, const InitOptions& options
   Status s = InitialiseInto(*db, options, clock);
   std::string key;
   const std::string key_path = SiteRefKeyPath(path);
-  if (s) {
-    std::error_code ec;
-    std::filesystem::remove(key_path, ec);  // a key left by an earlier site is not this one's
+  if (s && std::filesystem::exists(key_path)) {
+    // This site's key put back before a new init (a PC set up anew): kept, so its citizens
+    // are found again.
+    s = LoadSiteRefKey(key_path, key);
+  } else if (s) {
     s = WriteNewKey(key_path, key);
   }
   if (!s) {  // leave no half-made database behind
@@ -193,6 +195,16 @@ Result<std::unique_ptr<SiteStore>> SiteStore::Open(const std::string& path, Cloc
   auto state = std::make_unique<SiteState>(std::move(db), std::move(policy), clock, random);
   MPP_RETURN_IF_ERROR(state->LoadIdentity());
   return std::make_unique<SiteStore>(std::move(state));
+}
+
+Status SiteStore::SetSealingKey(const std::string& pem) {
+  if (auto sealer = NikSealer::FromPem(pem); !sealer) return sealer.error();
+  MutexLock lock(state_->mu);
+  MPP_ASSIGN_OR_RETURN(auto stmt, state_->db().Cached("INSERT OR REPLACE INTO meta (key, value) "
+                                                      "VALUES ('nik_sealing_key_pem', ?)"));
+  db::StatementRef s(stmt);
+  s->Bind(1, pem);
+  return s->Run();
 }
 
 }  // namespace mpp::store

@@ -50,6 +50,10 @@ class SiteStore {
   ~SiteStore();
 
   const std::string& site_code() const { return state_->site_code; }
+
+  // Records the ministry's public sealing key (a new one, when it is rotated), checked as by
+  // Initialise. It takes effect when the database is next opened (restart mpp-node).
+  Status SetSealingKey(const std::string& pem);
   OfficeRecords& office() { return office_; }
   SiteReplica& replica() { return *replica_; }
 

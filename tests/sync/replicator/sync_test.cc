@@ -95,7 +95,7 @@ TEST_F(SyncTest, OnlyTheCentreMakesTheNationalCitizenRefAndASiteKeepsNoKeyOfIt) 
                          "' AND citizen_key = '" + SecretKeyId(NikKeysForTests().citizen_key) +
                          "' AND nik_sealed IS NULL"),
             2);
-  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM site_log WHERE data LIKE '%nik_sealed%'"), 0);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM site_log WHERE data LIKE '%v1:%'"), 0);
 
   // Each site: its own reference, made with its own key (not the national one, and not the
   // other site's), no national reference, and no sealed NIK once the centre has it.
@@ -1095,10 +1095,29 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
   // Only the centre makes the national reference; a sealed NIK must be one, and open.
   push("applications", "update", {{"citizen_ref", std::string(64, 'a')}}, "forbidden_column", id);
   push("applications", "update", {{"citizen_key", "0123456789abcdef"}}, "forbidden_column", id);
-  push("applications", "update", {{"nik_sealed", "3201010101010001"}}, "invalid_value", id);
-  const std::string sealing_id = NikSealer::FromPem(NikKeysForTests().public_pem)->key_id();
-  push("applications", "update", {{"nik_sealed", "v1:" + sealing_id + ":AAAA"}}, "invalid_value",
-       id);
+  push("applications", "update", {{"nik_sealed", "3201010101010001"}}, "forbidden_column", id);
+  // Found by an attacker's review: a sealed NIK in an update was opened and its reference
+  // came back to the site as a conflict record (an oracle for any NIK); a null cleared the
+  // centre's reference; a NIK in clear passed as a sealed value naming an unknown key.
+  const auto sealer = NikSealer::FromPem(NikKeysForTests().public_pem);
+  push("applications", "update", {{"nik_sealed", *sealer->Seal("7301014508900001", a.code, id)}},
+       "forbidden_column", id);
+  push("applications", "update", {{"citizen_ref", nullptr}}, "forbidden_column", id);
+  push("applications", "update", {{"citizen_key", nullptr}}, "forbidden_column", id);
+  {
+    Json sealed_insert = app_row;
+    sealed_insert["id"] = "01a20e43-21a7-7e9a-8fba-5bfaeedf1773";
+    for (const std::string& clear :
+         {"v1:" + sealer->key_id() + ":AAAA", std::string("v1:7302014508900041:AAAA"),
+          std::string("v1:0123456789abcdef:7302014508900042"),
+          *sealer->Seal("7301014508900001", "MPP7302", sealed_insert["id"].get<std::string>())}) {
+      sealed_insert["nik_sealed"] = clear;
+      push("applications", "insert", sealed_insert, "invalid_value");
+    }
+  }
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM conflicts WHERE col LIKE 'citizen%'"), 0);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM quarantine WHERE data LIKE '%v1:%'"), 0)
+      << "a refused change is kept without its sealed NIK";
   // Found by a review: the row id and table of a refused change reached the quarantine as sent.
   push("applications", "update", {{"notes", "x"}}, "missing_row", "3201010101010001");
 
