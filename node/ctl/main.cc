@@ -12,8 +12,9 @@
 //
 // Options may come before or after the command; `--help` prints the usage.
 //
-// Exit status: 0 success, 1 the operation failed (message on stderr), 2 bad usage (no or an
-// unknown command, an unknown option, an option the command does not take, a missing value).
+// Exit status (Exit below; docs/operations.md): 0 done, 1 refused for what was sent, 2 bad
+// usage, 3 the centre unreachable, 4 refused (TLS, certificate, role), 5 verify found
+// differences, 6 a local problem (disk, database, data directory, configuration).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -34,6 +35,7 @@
 #include "schema/migrations.h"
 #include "sync/core/json.h"
 #include "sync/net/http_client.h"
+#include "sync/protocol/wire.h"
 #include "sync/store/site_store.h"
 
 namespace {
@@ -55,23 +57,62 @@ constexpr const char* kUsage =
     "      push this site's pending changes to the centre and pull what is new (progress on\n"
     "      stderr; prints what moved). A request unanswered for S seconds (default 120) fails\n"
     "      the sync: the link stalled; what was acknowledged stays acknowledged\n"
-    "  mppctl --data DIR verify [--timeout S]\n"
+    "  mppctl --data DIR verify [--timeout S] [--json]\n"
     "      compare this site's data with the centre's copy, table by table\n"
-    "  mppctl --data DIR conflicts\n"
+    "  mppctl --data DIR conflicts [--json]\n"
     "      concurrent edits this site has seen, with both values and the winner\n"
     "  mppctl generate --node HOST:PORT [--visits N] [--seed S]\n"
     "      record N realistic citizen visits through a running node's office API\n"
     "sync options (stored by init in DIR/sync.json): --central HOST:PORT --cert FILE --key FILE\n"
-    "  --ca FILE   (the site's certificate and key, and the ministry CA)\n";
+    "  --ca FILE   (the site's certificate and key, and the ministry CA)\n"
+    "mppctl help | --help | --version\n"
+    "exit status: 0 done, 1 refused by the centre for what was sent (or a bug), 2 usage,\n"
+    "  3 centre unreachable (link down, no answer: try again), 4 refused (certificate\n"
+    "  revoked, expired or unknown; role; site), 5 verify found differences, 6 a local\n"
+    "  problem (disk, database, data directory, configuration)\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "mppctl: " << problem << "\n" << kUsage;
   return 2;
 }
 
+// The exit status a script can act on (docs/operations.md, "Exit status").
+enum Exit : int {
+  kExitDone = 0,
+  kExitFailed = 1,       // the centre refused the request for what it says, or a bug
+  kExitUsage = 2,        // a wrong command line
+  kExitUnreachable = 3,  // no link to the centre, or no answer: try again later
+  kExitRefused = 4,      // the centre or TLS refused this site: certificate, role, site code
+  kExitDiffers = 5,      // verify: the site and the centre hold different data
+  kExitLocal = 6,        // a problem here: disk, database, data directory, configuration
+};
+
+int ExitFor(mpp::Errc code) {
+  switch (code) {
+    case mpp::Errc::kUnreachable:
+    case mpp::Errc::kRateLimited:
+      return kExitUnreachable;
+    case mpp::Errc::kTlsRefused:
+    case mpp::Errc::kUnauthenticated:
+    case mpp::Errc::kForbiddenRole:
+    case mpp::Errc::kUnknownSite:
+      return kExitRefused;
+    case mpp::Errc::kStorage:
+    case mpp::Errc::kDiskFull:
+    case mpp::Errc::kNotInitialised:
+    case mpp::Errc::kAlreadyInitialised:
+    case mpp::Errc::kSchemaTooNew:
+    case mpp::Errc::kInUse:
+    case mpp::Errc::kConfig:
+      return kExitLocal;
+    default:
+      return kExitFailed;
+  }
+}
+
 int Fail(const mpp::Error& e) {
   std::cerr << "mppctl: " << mpp::ErrcName(e.code) << ": " << e.message << "\n";
-  return 1;
+  return ExitFor(e.code);
 }
 
 mpp::Status SaveSyncSettings(const std::map<std::string, std::string>& opt);
@@ -224,10 +265,9 @@ mpp::Status OpenSync(const std::map<std::string, std::string>& opt, SyncSession&
                        mpp::store::SiteStore::Open(opt.at("data") + "/site.db", s.clock, s.random));
   s.store = std::move(store);
   s.central = settings.first;
-  const int timeout = opt.count("timeout") ? std::atoi(opt.at("timeout").c_str()) : 120;
-  if (timeout < 1 || timeout > 3600) {
-    return mpp::MakeError(mpp::Errc::kConfig, "--timeout must be 1 to 3600 seconds");
-  }
+  MPP_RETURN_IF_ERROR(CheckCentral(settings.first));
+  MPP_ASSIGN_OR_RETURN(const int64_t timeout,
+                       mpp::common::WholeNumberFlag(opt, "timeout", 120, 1, 3600, " seconds"));
   s.transport = std::make_unique<mpp::ctl::HttpsTransport>(
       settings.first.substr(0, colon),
       static_cast<uint16_t>(std::atoi(settings.first.c_str() + colon + 1)), settings.second,
@@ -327,6 +367,10 @@ int Verify(const std::map<std::string, std::string>& opt) {
   if (auto st = OpenSync(opt, s); !st) return Fail(st.error());
   auto v = s.replicator->Verify();
   if (!v) return Fail(v.error());
+  if (opt.count("json")) {
+    std::cout << v->dump() << "\n";
+    return (*v)["in_sync"].get<bool>() ? kExitDone : kExitDiffers;
+  }
   if ((*v)["in_sync"].get<bool>()) {
     std::printf("in sync: %s and the centre hold the same data\n", s.store->site_code().c_str());
     return 0;
@@ -340,7 +384,7 @@ int Verify(const std::map<std::string, std::string>& opt) {
                 d.value("key_hash_buckets", mpp::Json::array()).dump().c_str());
   }
   std::printf("run `mppctl --data DIR sync`, then verify again\n");
-  return 1;
+  return kExitDiffers;
 }
 
 int Conflicts(const std::map<std::string, std::string>& opt) {
@@ -351,6 +395,10 @@ int Conflicts(const std::map<std::string, std::string>& opt) {
   if (!store) return Fail(store.error());
   auto c = (*store)->office().ListConflicts(std::nullopt);
   if (!c) return Fail(c.error());
+  if (opt.count("json")) {
+    std::cout << c->dump() << "\n";
+    return 0;
+  }
   if ((*c)["items"].empty()) std::printf("no conflicts\n");
   for (const auto& i : (*c)["items"]) {
     std::printf(
@@ -407,9 +455,12 @@ int Generate(const std::map<std::string, std::string>& opt) {
   const std::string node = opt.at("node");
   const auto colon = node.rfind(':');
   if (colon == std::string::npos) return Usage("--node must be HOST:PORT");
-  const int visits = opt.count("visits") ? std::atoi(opt.at("visits").c_str()) : 50;
-  const uint64_t seed = opt.count("seed") ? std::stoull(opt.at("seed")) : 1;
-  if (visits < 1 || visits > 1'000'000) return Usage("--visits must be 1 to 1000000");
+  auto visits_flag = mpp::common::WholeNumberFlag(opt, "visits", 50, 1, 1'000'000, "");
+  if (!visits_flag) return Usage(visits_flag.error().message);
+  auto seed_flag = mpp::common::WholeNumberFlag(opt, "seed", 1, 0, INT64_MAX, "");
+  if (!seed_flag) return Usage(seed_flag.error().message);
+  const int visits = static_cast<int>(*visits_flag);
+  const auto seed = static_cast<uint64_t>(*seed_flag);
   mpp::net::HttpClient client(node.substr(0, colon),
                               static_cast<uint16_t>(std::atoi(node.c_str() + colon + 1)));
   auto call = [&](const std::string& method, const std::string& path,
@@ -455,8 +506,8 @@ const std::vector<Command>& Commands() {
       {"config", Config, {"data", "central", "cert", "key", "ca", "nik-sealing-key"}},
       {"status", Status, {"data", "json"}},
       {"sync", Sync, {"data", "central", "cert", "key", "ca", "timeout", "json"}},
-      {"verify", Verify, {"data", "central", "cert", "key", "ca", "timeout"}},
-      {"conflicts", Conflicts, {"data"}},
+      {"verify", Verify, {"data", "central", "cert", "key", "ca", "timeout", "json"}},
+      {"conflicts", Conflicts, {"data", "json"}},
       {"generate", Generate, {"node", "visits", "seed"}},
   };
   return commands;
@@ -465,7 +516,7 @@ const std::vector<Command>& Commands() {
 int Run(int argc, char** argv) {
   mpp::common::KeepFilesPrivate();
   mpp::common::OptionSpec spec;
-  spec.switches = {"json"};
+  spec.switches = {"json", "version"};
   spec.max_positional = 1;  // the command, before or after the options
   for (const auto& c : Commands()) {
     for (const auto& o : c.options) {
@@ -474,7 +525,13 @@ int Run(int argc, char** argv) {
   }
   auto line = mpp::common::ParseOptions(argc, argv, spec);
   if (!line) return Usage(line.error().message);
-  if (line->options.count("help")) {
+  if (line->options.count("version")) {
+    std::cout << "mppctl " << MPP_VERSION << " (schema " << mpp::schema::Migrations().back().version
+              << ", protocol " << mpp::protocol::kProtocolVersion << ")\n";
+    return 0;
+  }
+  if (line->options.count("help") ||
+      (!line->positional.empty() && line->positional.front() == "help")) {
     std::cout << kUsage;
     return 0;
   }

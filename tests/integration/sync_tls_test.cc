@@ -271,9 +271,38 @@ TEST_F(SyncTlsTest, ASyncWithNothingToDoResumesTheTlsSessionAndCostsUnder2kB) {
   Ctl({"--data", data, "sync", "--json"});  // nothing to do, resumed session
   const uint64_t noop = relay.bytes_up() + relay.bytes_down() - before;
   EXPECT_LT(noop, 2000u) << "a sync with nothing to do cost " << noop << " bytes on the wire";
-  // A revoked certificate cannot ride on a resumed session.
+  // A revoked certificate cannot ride on a resumed session, and is told as a refusal (exit 4),
+  // not as a bug (it was internal_error).
   Ca(pki_.Revoke("MPP7301"));
-  Ctl({"--data", data, "sync", "--json"}, 1);
+  std::string out;
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "sync"}, &out), 4) << out;
+  EXPECT_NE(out.find("tls_refused"), std::string::npos) << out;
+  EXPECT_EQ(out.find("internal_error"), std::string::npos) << out;
+}
+
+// Issue 14: each failure has its own exit status and code, for a script to act on: the
+// centre not there (3), the data differing (5), a local problem (6), usage (2), a version.
+TEST_F(SyncTlsTest, EachFailureHasItsOwnExitStatusAndCode) {
+  const std::string data = InitSite("MPP7301");
+  std::string out;
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "sync", "--central", "127.0.0.1:1"}, &out), 3)
+      << out;
+  EXPECT_NE(out.find("centre_unreachable"), std::string::npos) << out;
+  EXPECT_EQ(out.find("internal_error"), std::string::npos) << out;
+  WithStore(data, [](store::SiteStore& s) {
+    ASSERT_TRUE(s.office().CreateApplication({{"service_code", "DKC-KK"}}).ok());
+  });
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "verify", "--json"}, &out), 5) << out;
+  EXPECT_FALSE(Json::parse(out.substr(out.find('{')))["in_sync"].get<bool>()) << out;
+  Ctl({"--data", data, "sync"});
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "verify", "--json"}, &out), 0) << out;
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", dir_.File("nothing-here"), "status"}, &out), 6)
+      << out;
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "status", "--bogus"}, &out), 2) << out;
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--version"}, &out), 0) << out;
+  EXPECT_NE(out.find("mppctl 0."), std::string::npos) << out;
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "conflicts", "--json"}, &out), 0) << out;
+  EXPECT_TRUE(Json::parse(out)["items"].is_array()) << out;
 }
 
 // Regression: without TCP_NODELAY, Nagle's algorithm and delayed ACKs stalled every request
@@ -367,11 +396,12 @@ TEST_F(SyncTlsTest, AStalledLinkFailsTheSyncAfterItsTimeoutAndLosesNothing) {
   testing::LinkProxy proxy(port_, {.bits_per_second = 4'000'000, .stall_after_bytes = 20'000});
   const auto t0 = std::chrono::steady_clock::now();
   std::string out;
-  EXPECT_NE(RunCommand({MPP_CTL_BIN, "--data", data, "sync", "--timeout", "2", "--central",
+  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "sync", "--timeout", "2", "--central",
                         "127.0.0.1:" + std::to_string(proxy.port())},
                        &out),
-            0)
+            3)
       << out;
+  EXPECT_NE(out.find("centre_unreachable"), std::string::npos) << out;
   const double waited =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(waited, 10) << "the stalled sync did not give up";
