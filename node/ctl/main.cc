@@ -35,6 +35,7 @@
 #include "schema/migrations.h"
 #include "sync/core/json.h"
 #include "sync/net/http_client.h"
+#include "sync/net/tls.h"
 #include "sync/protocol/wire.h"
 #include "sync/store/site_store.h"
 
@@ -128,34 +129,55 @@ mpp::Status CheckCentral(const std::string& c) {
 
 int Init(const std::map<std::string, std::string>& opt) {
   if (!opt.count("site") || !opt.count("data")) return Usage("init needs --site and --data");
-  if (opt.count("central")) {
+  // Everything is checked before anything is made, and a failed init leaves nothing behind.
+  const bool sync_given =
+      opt.count("central") || opt.count("cert") || opt.count("key") || opt.count("ca");
+  if (sync_given) {
+    for (const char* k : {"central", "cert", "key", "ca"}) {
+      if (!opt.count(k)) {
+        return Usage(std::string("init with sync settings needs --central, --cert, --key and "
+                                 "--ca (--") +
+                     k + " is missing); or set them later with mppctl config");
+      }
+    }
     if (auto s = CheckCentral(opt.at("central")); !s) return Usage(s.error().message);
+    if (auto s = mpp::net::CheckOwnCertificate({opt.at("cert"), opt.at("key"), opt.at("ca"), ""},
+                                               "mpp:site:" + opt.at("site"));
+        !s) {
+      return Fail(s.error());
+    }
   }
-  const std::string dir = opt.at("data");
-  if (auto s = mpp::common::MakePrivateDirectory(dir); !s) return Fail(s.error());
   mpp::store::InitOptions init{opt.at("site"), ""};
   if (opt.count("nik-sealing-key")) {
     std::ifstream in(opt.at("nik-sealing-key"), std::ios::binary);
-    init.sealing_key_pem.assign(std::istreambuf_iterator<char>(in),
-                                std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
+    if (!in) {
       return Fail(mpp::MakeError(mpp::Errc::kConfig, "cannot read " + opt.at("nik-sealing-key")));
     }
+    init.sealing_key_pem.assign(std::istreambuf_iterator<char>(in),
+                                std::istreambuf_iterator<char>());
   } else {
     std::cerr << "mppctl: warning: no --nik-sealing-key; NIKs will not be sealed for the "
                  "centre, which then cannot count this site's citizens nationally (fine for a "
                  "demo, not for production)\n";
   }
+  const std::string dir = opt.at("data");
+  const bool dir_existed = std::filesystem::exists(dir);
+  if (auto s = mpp::common::MakePrivateDirectory(dir); !s) return Fail(s.error());
+  auto fail_init = [&](const mpp::Error& e) {
+    std::error_code ec;
+    if (!dir_existed) std::filesystem::remove(dir, ec);  // only if it is still empty
+    return Fail(e);
+  };
   mpp::SystemClock clock;
   mpp::CryptoRandom random;
   if (auto s = mpp::store::SiteStore::Initialise(dir + "/site.db", init, clock, random); !s) {
     if (s.error().code == mpp::Errc::kConfig && opt.count("nik-sealing-key")) {
-      return Fail(
+      return fail_init(
           mpp::MakeError(s.error().code, opt.at("nik-sealing-key") + ": " + s.error().message));
     }
-    return Fail(s.error());
+    return fail_init(s.error());
   }
-  if (opt.count("central")) {
+  if (sync_given) {
     if (auto s = SaveSyncSettings(opt); !s) return Fail(s.error());
   }
   std::cout << "initialised site " << init.site_code << " in " << dir << "/site.db\n";
@@ -213,6 +235,28 @@ int Config(const std::map<std::string, std::string>& opt) {
     std::cout << "NIK sealing key set; restart mpp-node so that it seals with it\n";
   }
   if (sync_given) {
+    if (opt.count("cert") || opt.count("key") || opt.count("ca")) {  // the files as they will be
+      std::map<std::string, std::string> files;
+      if (std::ifstream in(opt.at("data") + "/sync.json"); in) {
+        auto j = mpp::ParseJson(
+            std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+        if (j && j->is_object()) {
+          for (const auto& [k, v] : j->items()) {
+            if (v.is_string()) files[k] = v.get<std::string>();
+          }
+        }
+      }
+      for (const char* k : {"cert", "key", "ca"}) {
+        if (opt.count(k)) files[k] = opt.at(k);
+      }
+      if (files.count("cert") && files.count("key") && files.count("ca")) {
+        if (auto s = mpp::net::CheckOwnCertificate({files["cert"], files["key"], files["ca"], ""},
+                                                   "mpp:site:" + (*store)->site_code());
+            !s) {
+          return Fail(s.error());
+        }
+      }
+    }
     if (auto s = SaveSyncSettings(opt); !s) return Fail(s.error());
     std::cout << "sync settings saved in " << opt.at("data") << "/sync.json\n";
   }

@@ -30,6 +30,10 @@ HlcStamp Hlc::Now() {
   return last_;
 }
 
+bool Hlc::WithinDrift(HlcStamp remote) const {
+  return HlcPhysicalMs(remote) <= clock_.NowMs() + max_drift_ms_;
+}
+
 Result<HlcStamp> Hlc::Update(HlcStamp remote) {
   const int64_t pt = clock_.NowMs();
   if (HlcPhysicalMs(remote) > pt + max_drift_ms_) {

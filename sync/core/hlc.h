@@ -42,6 +42,8 @@ class Hlc {
   // Merges a peer's stamp. Returns the new local stamp, or kClockSkew (and changes nothing)
   // when `remote` is more than max_drift_ms ahead of our wall clock.
   Result<HlcStamp> Update(HlcStamp remote);
+  // Whether Update would take `remote` now (not beyond the drift bound), changing nothing.
+  bool WithinDrift(HlcStamp remote) const;
 
   // Raises the floor to `t` without the drift check: used on start-up with the largest
   // stamp already persisted, so a restart never issues a smaller stamp.

@@ -102,7 +102,16 @@ struct HttpClient::Impl {
       lowest.expires_after(timeout);
       stream->async_handshake(ssl::stream_base::client, Done());
       ec = Run();
-      if (ec && saved) DropSession();  // the next attempt makes a full handshake
+      if (ec && saved) {
+        // A server that refuses a resumed session may just close; a full handshake, at once,
+        // gets its real answer (a revoked certificate's alert), and no request was sent yet.
+        DropSession();
+        Close();
+        offer_session = false;
+        ec = Connect();
+        offer_session = true;
+        return ec;
+      }
       if (ec) return ec;
       session_saved = false;
       resumed = SSL_session_reused(ssl) == 1;
@@ -245,8 +254,7 @@ Result<http::Response> HttpClient::Send(const std::string& method, const std::st
 }
 
 static Error LinkError(const beast::error_code& ec, const std::string& method,
-                       const std::string& where, std::chrono::seconds timeout,
-                       bool after_handshake) {
+                       const std::string& where, std::chrono::seconds timeout) {
   const std::string what = method + " " + where;
   // A TLS error is a refused handshake or certificate (a cut link is another category).
   if (ec.category() == boost::asio::error::get_ssl_category()) {
@@ -266,19 +274,6 @@ static Error LinkError(const beast::error_code& ec, const std::string& method,
     }
     return MakeError(Errc::kTlsRefused,
                      "TLS with the centre at " + where + " failed (" + reason + "): " + hint);
-  }
-  // TLS 1.3 tells a client its certificate was refused only at its first read, and a server
-  // refusing a resumed session may just close: a connection closed at once after our
-  // handshake is most likely that.
-  if (after_handshake && (ec == boost::asio::error::eof || ec == ssl::error::stream_truncated ||
-                          ec == boost::asio::error::connection_reset)) {
-    return MakeError(Errc::kTlsRefused,
-                     "the centre at " + where +
-                         " closed the connection right after the TLS "
-                         "handshake (" +
-                         ec.message() +
-                         "): most likely it refused this site's "
-                         "certificate (revoked or expired; the centre's audit log says why)");
   }
   std::string reason = ec.message();
   if (ec == beast::error::timeout) {
@@ -304,22 +299,20 @@ Result<http::Response> HttpClient::Send(const http::Request& in) {
   bhttp::response<bhttp::string_body> res;
   const bool was_connected = impl_->connected;
   beast::error_code ec = impl_->RoundTrip(req, res);
-  bool after_handshake = impl_->tls && !was_connected && impl_->connected;
   if (ec && was_connected && in.method == "GET") {
     // The server may have closed a kept-alive connection while we were idle: retry a read once
     // on a fresh one. Writes are not retried here: the server may have applied them; callers
     // that retry writes make them idempotent (client-minted ids, sync sequence numbers).
     impl_->Close();
     ec = impl_->RoundTrip(req, res);
-    after_handshake = impl_->tls && impl_->connected;
   }
   if (ec) {
-    // Refused after resuming (TLS 1.3 tells only at the first read): the session may be what
-    // was refused, so the next connection makes a full handshake.
+    // Refused after resuming: the session may be what was refused, so the next connection
+    // makes a full handshake.
     if (impl_->resumed) impl_->DropSession();
     impl_->Close();
-    return LinkError(ec, in.method, impl_->host + ":" + std::to_string(impl_->port), impl_->timeout,
-                     after_handshake);
+    return LinkError(ec, in.method, impl_->host + ":" + std::to_string(impl_->port),
+                     impl_->timeout);
   }
   http::Response out;
   out.status = static_cast<int>(res.result_int());

@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -159,6 +160,48 @@ std::string ClientTrust::Reverify(X509* cert) {
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store_, cert, nullptr) != 1) return "out of memory";
   if (X509_verify_cert(ctx.get()) == 1) return "";
   return X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+}
+
+Status CheckOwnCertificate(const TlsClientConfig& files, const std::string& expected_uri) {
+  auto open = [](const std::string& path) {
+    return std::unique_ptr<BIO, decltype(&BIO_free)>(BIO_new_file(path.c_str(), "r"), &BIO_free);
+  };
+  auto cert_bio = open(files.cert_file);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &X509_free);
+  if (!cert) return MakeError(Errc::kConfig, files.cert_file + " is not a PEM certificate");
+  auto key_bio = open(files.key_file);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &EVP_PKEY_free);
+  if (!key) return MakeError(Errc::kConfig, files.key_file + " is not a PEM private key");
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return MakeError(Errc::kConfig, files.key_file + " is not the key of " + files.cert_file +
+                                        ": give the key that was issued with the certificate");
+  }
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  if (!store || X509_STORE_load_file(store.get(), files.ca_file.c_str()) != 1) {
+    return MakeError(Errc::kConfig, files.ca_file + " is not a PEM CA certificate");
+  }
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr) != 1) {
+    return MakeError(Errc::kConfig, "OpenSSL could not check " + files.cert_file);
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    return MakeError(Errc::kConfig,
+                     files.cert_file + " does not verify against " + files.ca_file + ": " +
+                         X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  }
+  const auto uris = CertificateUris(cert.get());
+  if (std::find(uris.begin(), uris.end(), expected_uri) == uris.end()) {
+    std::string named;
+    for (const auto& u : uris) named += (named.empty() ? "" : ", ") + u;
+    return MakeError(Errc::kConfig, files.cert_file + " is not " + expected_uri + "'s certificate" +
+                                        (named.empty() ? "" : " (it names " + named + ")"));
+  }
+  return {};
 }
 
 std::string DescribeCertificate(X509* cert) {

@@ -78,6 +78,12 @@ class ClientTrust {
   int64_t crl_mtime_ns_ GUARDED_BY(mu_) = -1;
 };
 
+// Checks a peer's own TLS files before they are used (mppctl init, config): the certificate
+// and the key can be read, the key is the certificate's, the CA verifies the certificate and
+// it is valid now, and it names `expected_uri` ("mpp:site:MPP7301"). kConfig naming the file
+// and what is wrong.
+Status CheckOwnCertificate(const TlsClientConfig& files, const std::string& expected_uri);
+
 // "subject (serial N)" of `cert`, bounded, for logs and the audit log; "" for none.
 std::string DescribeCertificate(X509* cert);
 

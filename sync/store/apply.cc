@@ -1,5 +1,6 @@
 #include "sync/store/apply.h"
 
+#include <algorithm>
 #include <set>
 
 #include "sync/store/change_log.h"
@@ -42,6 +43,22 @@ Status ApplyChange(db::Database& db, const MergePolicy& policy, const Change& c,
     }
     if (value.is_object() || value.is_array()) {
       return MakeError(Errc::kInvalidType, c.table + "." + col + " must be a single value");
+    }
+  }
+  // The versions a change says it overwrote: only of groups it writes, each by a writer's name
+  // (found by an attacker's review: any text was kept, and served back, as it came).
+  for (const auto& [group, version] : c.base.items()) {
+    bool written = false;
+    for (const auto& [col, _] : c.data.items()) written = written || t->GroupOf(col) == group;
+    const std::string origin = version[1].get<std::string>();
+    const bool named = origin.size() <= 16 &&  // "" for a version from before any stamp
+                       std::all_of(origin.begin(), origin.end(), [](char ch) {
+                         return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+                       });
+    if (!written || !named) {
+      return MakeError(Errc::kInvalidValue,
+                       "a change's base names only groups it writes, each with the site code or "
+                       "CENTRAL that wrote the version it overwrote (or none)");
     }
   }
   for (const std::string& col : {t->key, std::string("site_code")}) {

@@ -50,7 +50,8 @@ Result<Change> OpenSealedNik(const CitizenKeys* keys, Change c) {
   auto id = SealedNikKeyId(sealed->get_ref<const std::string&>());
   if (!id) return c;  // CheckRow refuses it
   if (!keys || !keys->can_open() || !keys->has_sealing_key(*id)) {
-    if (ContainsNikLikeNumber(*id)) {  // never kept: it could be a NIK in clear
+    // Kept unopened, so never one that could be a NIK in clear, split over its parts or not.
+    if (ContainsNikLikeNumber(sealed->get_ref<const std::string&>())) {
       return MakeError(Errc::kInvalidValue,
                        "applications.nik_sealed names no sealing key of this centre");
     }
@@ -131,13 +132,14 @@ class SqliteCentralStore final : public CentralStore {
                                 const std::vector<Change>& changes, int protocol,
                                 int schema_version) override {
     // Opening sealed NIKs costs an RSA decryption each: done before the store is locked, and
-    // only for changes that may be new (a batch with a gap, or a replay, costs none).
-    MPP_ASSIGN_OR_RETURN(const int64_t acked_before, AckedSeq(site));
-    if (first_seq > acked_before + 1) {
-      return MakeError(Errc::kSequenceGap,
-                       "site " + site + " sent changes from seq " + std::to_string(first_seq) +
-                           " but the centre has stored up to " + std::to_string(acked_before) +
-                           "; expected_seq=" + std::to_string(acked_before + 1));
+    // only for a batch that will be applied as far as can be told without applying it (in
+    // order from the acknowledged point, replays the same, stamps within the drift bound).
+    // A batch refused anyway costs none.
+    int64_t acked_before = 0;
+    {
+      MutexLock lock(mu_);
+      MPP_ASSIGN_OR_RETURN(acked_before, AckedLocked(site));
+      MPP_RETURN_IF_ERROR(CheckBatchLocked(site, first_seq, changes, acked_before));
     }
     std::vector<Result<Change>> opened;
     opened.reserve(changes.size());
@@ -153,52 +155,20 @@ class SqliteCentralStore final : public CentralStore {
     MPP_ASSIGN_OR_RETURN(auto acked, AckedLocked(site));
     PushOutcome out;
     out.acked_seq = acked;
-    if (first_seq > acked + 1) {
-      return MakeError(Errc::kSequenceGap,
-                       "site " + site + " sent changes from seq " + std::to_string(first_seq) +
-                           " but the centre has stored up to " + std::to_string(acked) +
-                           "; expected_seq=" + std::to_string(acked + 1));
-    }
+    // Checked again now the store is held: another push of this site may have come between.
+    MPP_RETURN_IF_ERROR(CheckBatchLocked(site, first_seq, changes, acked));
     const std::string now = FormatUtc(clock_.NowMs());
-    int64_t expect = first_seq;
     int64_t open_quarantine = -1;  // read when the first change is set aside
     HlcStamp seen = 0;
     for (size_t i = 0; i < changes.size(); ++i) {
       const Change& c = changes[i];
-      if (c.seq != expect) {
-        return MakeError(Errc::kSequenceGap,
-                         "changes in a batch must have consecutive seq; "
-                         "expected " +
-                             std::to_string(expect) + ", got " + std::to_string(c.seq));
-      }
-      ++expect;
-      if (c.seq <= out.acked_seq) {
-        // Redelivered, if it is the change we stored under this seq. Another change under a
-        // seq we hold means the site's disk went back in time: refuse, never drop it.
-        MPP_ASSIGN_OR_RETURN(const bool same, SameAsLogged(site, c));
-        if (!same) {
-          return MakeError(
-              Errc::kSiteBehind,
-              "change " + std::to_string(c.seq) + " of " + site +
-                  " differs from the one the centre stored under that number: this site's "
-                  "database is older than what it already sent (restored from a backup, or "
-                  "made anew). Nothing was dropped; the next sync recovers it (it fetches the "
-                  "site's own " +
-                  std::to_string(out.acked_seq) +
-                  " changes from the centre and sends the work done since after them)");
-        }
+      if (c.seq <= out.acked_seq) {  // redelivered: the change stored under this seq
         ++out.stats.duplicates;
         continue;
       }
-      // A change stamped beyond our clock + the drift bound would win every merge for years:
-      // refuse the batch and say which clock to fix. Only new changes count: the stamps of
-      // ones we already hold were accepted when they came.
-      if (!hlc_.Update(c.hlc)) {
-        return MakeError(Errc::kClockSkew,
-                         "change " + std::to_string(c.seq) + " is stamped " + HlcToString(c.hlc) +
-                             ", too far ahead of the centre's clock; set the site PC's clock "
-                             "and sync again");
-      }
+      // A change stamped beyond our clock + the drift bound would win every merge for years
+      // (CheckBatchLocked refuses the batch for it); only new changes count.
+      MPP_RETURN_IF_ERROR(hlc_.Update(c.hlc));
       // Each change in a savepoint: a refused one leaves nothing behind and is set aside.
       MPP_RETURN_IF_ERROR(db_->Exec("SAVEPOINT change"));
       MergeNotes notes;
@@ -535,6 +505,49 @@ class SqliteCentralStore final : public CentralStore {
   // Whether `c` is the change stored as `site`'s seq c.seq: the same stamp, row, operation
   // and values (true when none is stored: the
   // site pushed it before the centre kept a log, so a replay cannot be told apart).
+  // What ApplyPush refuses a whole batch for, checked before any work on it: a gap, seqs not
+  // consecutive, a replay that differs from what is stored, a stamp beyond the drift bound.
+  // ApplyPush checks each again as it applies them (the same errors).
+  Status CheckBatchLocked(const std::string& site, int64_t first_seq,
+                          const std::vector<Change>& changes, int64_t acked) REQUIRES(mu_) {
+    if (first_seq > acked + 1) {
+      return MakeError(Errc::kSequenceGap,
+                       "site " + site + " sent changes from seq " + std::to_string(first_seq) +
+                           " but the centre has stored up to " + std::to_string(acked) +
+                           "; expected_seq=" + std::to_string(acked + 1));
+    }
+    int64_t expect = first_seq;
+    for (const Change& c : changes) {
+      if (c.seq != expect++) {
+        return MakeError(Errc::kSequenceGap,
+                         "changes in a batch must have consecutive seq; "
+                         "expected " +
+                             std::to_string(expect - 1) + ", got " + std::to_string(c.seq));
+      }
+      if (c.seq <= acked) {
+        MPP_ASSIGN_OR_RETURN(const bool same, SameAsLogged(site, c));
+        if (!same) {
+          // The site's disk went back in time: refuse, never drop it.
+          return MakeError(
+              Errc::kSiteBehind,
+              "change " + std::to_string(c.seq) + " of " + site +
+                  " differs from the one the centre stored under that number: this site's "
+                  "database is older than what it already sent (restored from a backup, or "
+                  "made anew). Nothing was dropped; the next sync recovers it (it fetches the "
+                  "site's own " +
+                  std::to_string(acked) +
+                  " changes from the centre and sends the work done since after them)");
+        }
+      } else if (!hlc_.WithinDrift(c.hlc)) {
+        return MakeError(Errc::kClockSkew,
+                         "change " + std::to_string(c.seq) + " is stamped " + HlcToString(c.hlc) +
+                             ", too far ahead of the centre's clock; set the site PC's clock "
+                             "and sync again");
+      }
+    }
+    return {};
+  }
+
   Result<bool> SameAsLogged(const std::string& site, const Change& c) REQUIRES(mu_) {
     MPP_ASSIGN_OR_RETURN(db::Statement * stmt,
                          db_->Cached("SELECT hlc, table_name, row_id, op, data FROM site_log "
@@ -571,6 +584,9 @@ class SqliteCentralStore final : public CentralStore {
   // as they are.
   static Change Masked(const Change& c) {
     Change out = c;
+    out.row_id = MaskNikLikeNumbers(out.row_id);
+    out.table = MaskNikLikeNumbers(out.table);
+    out.base = Json::object();  // refused: what it overwrote matters to no one
     for (auto it = out.data.begin(); it != out.data.end(); ++it) {
       if (it->is_string()) *it = MaskNikLikeNumbers(it->get<std::string>());
     }

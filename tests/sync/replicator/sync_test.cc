@@ -1058,7 +1058,7 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
   const int64_t payments = CentralCount("SELECT COUNT(*) FROM payments");
   int n = 0;
   auto push = [&](const std::string& table, const std::string& op, Json data, const char* code,
-                  std::string row_id = "") {
+                  std::string row_id = "", Json base = Json::object()) {
     SCOPED_TRACE(table + " " + op + " " + data.dump().substr(0, 120));
     auto acked = central_->AckedSeq("MPP7301");
     ASSERT_TRUE(acked.ok());
@@ -1070,6 +1070,7 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
     if (row_id.empty()) row_id = data.value("id", id);
     c.row_id = row_id;
     c.data = std::move(data);
+    c.base = std::move(base);
     auto r = RawPush(a, protocol::ToJson(protocol::PushRequest{"MPP7301", c.seq, {c}}));
     ASSERT_EQ(r.status, 200) << r.body;
     auto j = Json::parse(r.body);
@@ -1110,11 +1111,21 @@ TEST_F(SyncTest, TheCentreChecksEveryPushedRowWithTheOfficesRules) {
     for (const std::string& clear :
          {"v1:" + sealer->key_id() + ":AAAA", std::string("v1:7302014508900041:AAAA"),
           std::string("v1:0123456789abcdef:7302014508900042"),
+          std::string("v1:abcdef7302014508:900045AA"),  // a NIK over the ':' (a review)
           *sealer->Seal("7301014508900001", "MPP7302", sealed_insert["id"].get<std::string>())}) {
       sealed_insert["nik_sealed"] = clear;
       push("applications", "insert", sealed_insert, "invalid_value");
     }
   }
+  // Found by a review: base was kept and served back (/sync/v1/own) as it came, and a refused
+  // change's row id and table unmasked in site_log.
+  push("applications", "update", {{"notes", "x"}}, "invalid_value", id,
+       {{"3201010101010001", {1, "MPP7301"}}});
+  push("applications", "update", {{"notes", "x"}}, "invalid_value", id,
+       {{"notes", {1, "NIK 3201 0101 0101 0001"}}});
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM site_log WHERE row_id LIKE '%3201010101010001%' OR "
+                         "table_name LIKE '%3201010101010001%' OR base LIKE '%3201010101010001%'"),
+            0);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM conflicts WHERE col LIKE 'citizen%'"), 0);
   EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM quarantine WHERE data LIKE '%v1:%'"), 0)
       << "a refused change is kept without its sealed NIK";
