@@ -80,6 +80,16 @@ struct HttpClient::Impl {
     return [this](beast::error_code ec, auto&&...) { step_error = ec; };
   }
 
+  // Forgets the saved session and connects again, offering none.
+  beast::error_code ConnectWithFullHandshake() {
+    DropSession();
+    Close();
+    offer_session = false;
+    const beast::error_code ec = Connect();
+    offer_session = true;
+    return ec;
+  }
+
   beast::error_code Connect() {
     beast::error_code ec;
     tcp::resolver resolver(ioc);
@@ -102,16 +112,9 @@ struct HttpClient::Impl {
       lowest.expires_after(timeout);
       stream->async_handshake(ssl::stream_base::client, Done());
       ec = Run();
-      if (ec && saved) {
-        // A server that refuses a resumed session may just close; a full handshake, at once,
-        // gets its real answer (a revoked certificate's alert), and no request was sent yet.
-        DropSession();
-        Close();
-        offer_session = false;
-        ec = Connect();
-        offer_session = true;
-        return ec;
-      }
+      // A server that refuses a resumed session may just close; a full handshake, at once,
+      // gets its real answer (a revoked certificate's alert), and no request was sent yet.
+      if (ec && saved) return ConnectWithFullHandshake();
       if (ec) return ec;
       session_saved = false;
       resumed = SSL_session_reused(ssl) == 1;
@@ -119,12 +122,7 @@ struct HttpClient::Impl {
       // must not be trusted. Start again with a full handshake, which verifies it.
       X509* server = SSL_get0_peer_certificate(ssl);
       if (resumed && (!server || X509_cmp_current_time(X509_get0_notAfter(server)) <= 0)) {
-        DropSession();
-        Close();
-        offer_session = false;
-        ec = Connect();
-        offer_session = true;
-        return ec;
+        return ConnectWithFullHandshake();
       }
     }
     connected = true;

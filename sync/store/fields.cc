@@ -120,11 +120,16 @@ Status CheckField(const FieldSpec& spec, const std::string& name, Json& value) {
       value = std::move(digits);
       return {};
     }
-    case FieldType::kDigest: {
-      const bool ok = value.is_string() && value.get_ref<const std::string&>().size() == 64 &&
+    case FieldType::kDigest:
+    case FieldType::kKeyId: {
+      const size_t digits = spec.type == FieldType::kDigest ? 64 : 16;
+      const bool ok = value.is_string() && value.get_ref<const std::string&>().size() == digits &&
                       std::all_of(value.get_ref<const std::string&>().begin(),
                                   value.get_ref<const std::string&>().end(), IsLowerHex);
-      if (!ok) return MakeError(Errc::kInvalidValue, name + " must be 64 lowercase hex digits");
+      if (!ok) {
+        return MakeError(Errc::kInvalidValue,
+                         name + " must be " + std::to_string(digits) + " lowercase hex digits");
+      }
       return {};
     }
     case FieldType::kSealedNik: {
@@ -132,13 +137,6 @@ Status CheckField(const FieldSpec& spec, const std::string& name, Json& value) {
       if (auto id = SealedNikKeyId(value.get_ref<const std::string&>()); !id) {
         return MakeError(Errc::kInvalidValue, name + ": " + id.error().message);
       }
-      return {};
-    }
-    case FieldType::kKeyId: {
-      const bool ok = value.is_string() && value.get_ref<const std::string&>().size() == 16 &&
-                      std::all_of(value.get_ref<const std::string&>().begin(),
-                                  value.get_ref<const std::string&>().end(), IsLowerHex);
-      if (!ok) return MakeError(Errc::kInvalidValue, name + " must be 16 lowercase hex digits");
       return {};
     }
   }

@@ -63,8 +63,7 @@ class CrashPointTest : public ::testing::Test {
     ManualClock clock(1'795'000'000'000);
     SeededRandom random(7);
     const std::string site_db = tmpl_ + "/site.db";
-    ASSERT_TRUE(
-        store::SiteStore::Initialise(site_db, {kSite, ""}, clock, random).ok());
+    ASSERT_TRUE(store::SiteStore::Initialise(site_db, {kSite, ""}, clock, random).ok());
     std::vector<std::string> ids;
     {
       auto s = store::SiteStore::Open(site_db, clock, random);

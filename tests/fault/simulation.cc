@@ -49,8 +49,8 @@ const std::string& Templates() {
     auto c = store::OpenSqliteCentralStore(d->File("central.db"), clock);
     if (!c) std::abort();
     for (const char* code : kSiteCodes) {
-      if (!store::SiteStore::Initialise(d->File(std::string(code) + ".db"),
-                                        {code, ""}, clock, random))
+      if (!store::SiteStore::Initialise(d->File(std::string(code) + ".db"), {code, ""}, clock,
+                                        random))
         std::abort();
     }
     return d;
@@ -539,8 +539,7 @@ class World {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
     std::map<std::string, std::set<std::string>> kept;
     if (empty) {
-      if (!store::SiteStore::Initialise(path, {s.code, ""}, *s.pc_clock,
-                                        *s.random)) {
+      if (!store::SiteStore::Initialise(path, {s.code, ""}, *s.pc_clock, *s.random)) {
         Violation(s.code + ": init on an empty disk failed");
       }
       ++result_.empty_disks;

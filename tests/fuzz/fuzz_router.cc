@@ -31,8 +31,7 @@ struct World {
     central = std::move(c).value();
     central_api =
         std::make_unique<central::CentralApi>(*central, clock, schema::Migrations().back().version);
-    if (!store::SiteStore::Initialise(dir + "/site.db", {"MPP7301", ""}, clock,
-                                      random))
+    if (!store::SiteStore::Initialise(dir + "/site.db", {"MPP7301", ""}, clock, random))
       std::abort();
     auto s = store::SiteStore::Open(dir + "/site.db", clock, random,
                                     {.durability = db::Durability::kNormal, .create = false});

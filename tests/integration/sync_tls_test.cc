@@ -273,16 +273,17 @@ TEST_F(SyncTlsTest, ASyncWithNothingToDoResumesTheTlsSessionAndCostsUnder2kB) {
   const uint64_t noop = relay.bytes_up() + relay.bytes_down() - before;
   EXPECT_LT(noop, 2000u) << "a sync with nothing to do cost " << noop << " bytes on the wire";
   // A revoked certificate cannot ride on a resumed session, and is never told as a bug (it
-  // was internal_error). Over TLS 1.3 the centre's refusal of a resumed session can look like
-  // a closed link the first time (exit 3); the next attempt makes a full handshake and gets
-  // the centre's alert (exit 4, tls_refused).
+  // was internal_error). Over TLS 1.3 the centre's refusal can reach mppctl as its alert
+  // (exit 4, tls_refused) or, when the centre closes before the alert is read (always for a
+  // resumed session), as a closed link (exit 3): docs/operations.md says so.
   Ca(pki_.Revoke("MPP7301"));
-  std::string out;
-  const int first = RunCommand({MPP_CTL_BIN, "--data", data, "sync"}, &out);
-  EXPECT_TRUE(first == 3 || first == 4) << out;
-  EXPECT_EQ(out.find("internal_error"), std::string::npos) << out;
-  EXPECT_EQ(RunCommand({MPP_CTL_BIN, "--data", data, "sync"}, &out), 4) << out;
-  EXPECT_NE(out.find("tls_refused"), std::string::npos) << out;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string out;
+    const int rc = RunCommand({MPP_CTL_BIN, "--data", data, "sync"}, &out);
+    EXPECT_TRUE(rc == 3 || rc == 4) << out;
+    EXPECT_EQ(out.find("internal_error"), std::string::npos) << out;
+    EXPECT_NE(out.find(rc == 4 ? "tls_refused" : "centre_unreachable"), std::string::npos) << out;
+  }
 }
 
 // Issue 14: init checks the site's TLS files before it makes anything (another site's
