@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 
 #include "sync/core/log.h"
@@ -202,6 +203,18 @@ Status CheckOwnCertificate(const TlsClientConfig& files, const std::string& expe
                                         (named.empty() ? "" : " (it names " + named + ")"));
   }
   return {};
+}
+
+Result<int64_t> CertificateNotAfterMs(const std::string& cert_file) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(cert_file.c_str(), "r"), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, &X509_free);
+  if (!cert) return MakeError(Errc::kConfig, cert_file + " is not a PEM certificate");
+  struct tm t = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &t) != 1) {
+    return MakeError(Errc::kConfig, cert_file + " has an unreadable expiry date");
+  }
+  return static_cast<int64_t>(timegm(&t)) * 1000;
 }
 
 std::string DescribeCertificate(X509* cert) {

@@ -78,6 +78,9 @@ class ClientTrust {
   int64_t crl_mtime_ns_ GUARDED_BY(mu_) = -1;
 };
 
+// When the PEM certificate in `cert_file` expires, Unix ms. kConfig when it cannot be read.
+Result<int64_t> CertificateNotAfterMs(const std::string& cert_file);
+
 // Checks a peer's own TLS files before they are used (mppctl init, config): the certificate
 // and the key can be read, the key is the certificate's, the CA verifies the certificate and
 // it is valid now, and it names `expected_uri` ("mpp:site:MPP7301"). kConfig naming the file

@@ -24,6 +24,9 @@ constexpr std::string_view kPullPath = "/sync/v1/pull";      // GET ?after=N&max
 constexpr std::string_view kDigestPath = "/sync/v1/digest";  // GET [?site=CODE]
 // GET ?after=N&max_bytes=N: the site's own changes as the centre stored them (recovery).
 constexpr std::string_view kOwnPath = "/sync/v1/own";
+// GET: {"site", "acked_seq"}: whether the centre answers this site, and how far it holds its
+// changes. Changes nothing (mppctl status, doctor).
+constexpr std::string_view kHelloPath = "/sync/v1/hello";
 
 // Headers on every sync request and response.
 constexpr const char* kHeaderProtocol = "mpp-protocol";

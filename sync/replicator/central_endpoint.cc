@@ -124,6 +124,13 @@ http::Response CentralEndpoint::Route(const http::Request& request, const protoc
     if (peer.role != Role::kSite) return sites_only();
     return Pull(request, peer, /*own=*/true);
   }
+  if (path == protocol::kHelloPath) {
+    if (!get) return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use GET"));
+    if (peer.role != Role::kSite) return sites_only();
+    auto acked = store_.AckedSeq(peer.site);
+    if (!acked) return ErrorResponse(acked.error());
+    return Reply(request, Json{{"site", peer.site}, {"acked_seq", *acked}});
+  }
   if (path == protocol::kDigestPath) {
     if (!get) return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "use GET"));
     return Digest(request, peer);

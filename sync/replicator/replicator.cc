@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "sync/core/log.h"
 #include "sync/protocol/messages.h"
 #include "sync/protocol/wire.h"
 #include "sync/store/digest.h"
@@ -50,6 +51,7 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
   }
   auto body = protocol::DecodeBody(r.body, r.Header("content-encoding"));
   if (r.status / 100 == 2) {
+    if (report) report->contacted = true;
     if (!body)
       return MakeError(Errc::kInternal,
                        "the centre sent an unreadable body: " + body.error().message);
@@ -69,14 +71,29 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
   return MakeError(Errc::kInternal, "centre answered HTTP " + std::to_string(r.status));
 }
 
-Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
+void Replicator::Report(const SyncRun& run, const char* phase, int64_t done, int64_t total) const {
+  if (!run.progress) return;
+  run.progress({phase, done, total, transport_.bytes_sent() - sent0_,
+                transport_.bytes_received() - received0_, SecondsSince(wall_clock_, started_us_)});
+}
+
+Status Replicator::Push(SyncReport& report, const SyncRun& run) {
   MPP_ASSIGN_OR_RETURN(auto acked, store_.AckedSeq());
+  MPP_ASSIGN_OR_RETURN(const auto pending, store_.PendingChanges());
   size_t batch_bytes = options_.initial_batch_bytes;
   int gap_resets = 0, restamps = 0, recoveries = 0;
   int64_t done = 0;
+  report.push_complete = false;
   for (;;) {
+    if (run.stop && run.stop()) {
+      report.stopped = true;
+      break;
+    }
     MPP_ASSIGN_OR_RETURN(auto outbox, store_.ReadOutbox(acked, batch_bytes));
-    if (outbox.changes.empty()) break;
+    if (outbox.changes.empty()) {
+      report.push_complete = true;
+      break;
+    }
     protocol::PushRequest req{store_.site_code(), outbox.changes.front().seq, outbox.changes};
     const Json body = protocol::ToJson(req);
     const int64_t t0 = wall_clock_.SteadyMicros();
@@ -127,8 +144,13 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     acked = std::min(resp.acked_seq, sent_last);
     if (resp.acked_seq > sent_last && ++recoveries <= 1) {
       // The centre holds more of our changes than this disk sent (it went back in time, and
-      // what it sent again was the same): take the rest back before going on.
+      // what it sent again was the same; or the answer to our last batch was lost): take the
+      // rest back before going on. Those this disk holds were already at the centre.
+      const int64_t adopted = report.recovered;
       MPP_RETURN_IF_ERROR(Recover(acked, resp.acked_seq, report));
+      const int64_t held = resp.acked_seq - acked - (report.recovered - adopted);
+      report.push_duplicates += held;
+      done += held;
       acked = resp.acked_seq;
     }
     report.acked_seq = acked;
@@ -147,7 +169,7 @@ Status Replicator::Push(SyncReport& report, const ProgressFn& progress) {
     const double rate = static_cast<double>(outbox.bytes) / secs;
     batch_bytes = std::clamp(static_cast<size_t>(rate * options_.target_batch_seconds),
                              options_.min_batch_bytes, options_.max_batch_bytes);
-    if (progress) progress({"push", done, -1});
+    Report(run, "push", done, std::max(pending.changes, done));
   }
   report.acked_seq = acked;
   return {};
@@ -187,10 +209,15 @@ Status Replicator::Recover(int64_t acked, int64_t centre_acked, SyncReport& repo
   return {};
 }
 
-Status Replicator::Pull(SyncReport& report, const ProgressFn& progress, bool& recovered) {
+Status Replicator::Pull(SyncReport& report, const SyncRun& run, bool& recovered) {
   MPP_ASSIGN_OR_RETURN(auto cursor, store_.PullCursor());
   int64_t centre_acked = -1;
+  report.pull_complete = false;
   for (;;) {
+    if (run.stop && run.stop()) {
+      report.stopped = true;
+      break;
+    }
     const int64_t sent_at = wall_clock_.NowMs();
     MPP_ASSIGN_OR_RETURN(
         auto reply,
@@ -217,30 +244,78 @@ Status Replicator::Pull(SyncReport& report, const ProgressFn& progress, bool& re
     report.conflicts += stats.conflicts;
     ++report.pull_pages;
     cursor = page.next_cursor;
-    if (progress) progress({"pull", report.pulled, -1});
-    if (!page.more) break;
+    Report(run, "pull", report.pulled, -1);
+    if (!page.more) {
+      report.pull_complete = true;
+      break;
+    }
   }
   return {};
 }
 
-Result<SyncReport> Replicator::SyncOnce(const ProgressFn& progress) {
-  SyncReport report;
-  const int64_t t0 = wall_clock_.SteadyMicros();
-  const uint64_t sent0 = transport_.bytes_sent(), recv0 = transport_.bytes_received();
-  Status s = Push(report, progress);
+Result<SyncReport> Replicator::Sync(const SyncRun& run) {
+  last_ = SyncReport{};
+  SyncReport& report = last_;
+  started_us_ = wall_clock_.SteadyMicros();
+  const int64_t started_ms = wall_clock_.NowMs();
+  sent0_ = transport_.bytes_sent();
+  received0_ = transport_.bytes_received();
+  Status s;
   bool recovered = false;
-  if (s) s = Pull(report, progress, recovered);
-  if (s && recovered) s = Push(report, progress);  // what the recovery renumbered
-  // Follow the centre's clock from now on when ours is off (and say so in the report).
-  if (report.clock_offset_ms != 0 || store_.clock_offset_ms() != 0) {
-    const int64_t offset = std::llabs(report.clock_offset_ms) > 1000 ? report.clock_offset_ms : 0;
-    MPP_RETURN_IF_ERROR(store_.SetClockOffset(offset));
+  if (run.push) s = Push(report, run);
+  if (s && run.pull && !report.stopped) s = Pull(report, run, recovered);
+  if (s && run.push && recovered && !report.stopped) {
+    s = Push(report, run);  // what the recovery renumbered
   }
-  report.bytes_sent = transport_.bytes_sent() - sent0;
-  report.bytes_received = transport_.bytes_received() - recv0;
-  report.seconds = SecondsSince(wall_clock_, t0);
+  // Follow the centre's clock from now on when ours is off (and say so in the report).
+  if (s && (report.clock_offset_ms != 0 || store_.clock_offset_ms() != 0)) {
+    const int64_t offset = std::llabs(report.clock_offset_ms) > 1000 ? report.clock_offset_ms : 0;
+    s = store_.SetClockOffset(offset);
+  }
+  report.bytes_sent = transport_.bytes_sent() - sent0_;
+  report.bytes_received = transport_.bytes_received() - received0_;
+  report.seconds = SecondsSince(wall_clock_, started_us_);
+
+  store::SiteReplica::SyncRecord record;
+  record.started_ms = started_ms;
+  record.finished_ms = wall_clock_.NowMs();
+  record.direction = run.push && run.pull ? "both" : run.push ? "push" : "pull";
+  record.outcome = !s ? "failed" : report.stopped ? "partial" : "complete";
+  record.pushed = report.pushed;
+  record.pulled = report.pulled;
+  record.bytes_sent = report.bytes_sent;
+  record.bytes_received = report.bytes_received;
+  record.contacted = report.contacted;
+  record.push_complete = run.push && report.push_complete;
+  record.pull_complete = run.pull && report.pull_complete;
+  if (!s) {
+    record.error_code = ErrcName(s.error().code);
+    record.error_message = s.error().message;
+  }
+  if (auto logged = store_.RecordSync(record); !logged) {
+    // The sync's own outcome matters more than its history line (e.g. the disk just filled).
+    Log(LogLevel::kWarn, "sync_history_not_written", {{"error", logged.error().message}});
+  }
   if (!s) return s.error();
   return report;
+}
+
+Result<Hello> Replicator::SayHello() {
+  const int64_t t0 = wall_clock_.SteadyMicros();
+  const int64_t sent_at = wall_clock_.NowMs();
+  SyncReport clock;
+  MPP_ASSIGN_OR_RETURN(
+      Json reply,
+      Receive(transport_.Send(MakeRequest("GET", std::string(protocol::kHelloPath), nullptr)),
+              sent_at, &clock));
+  Hello hello;
+  if (!reply.contains("acked_seq") || !reply["acked_seq"].is_number_integer()) {
+    return MakeError(Errc::kInternal, "the centre's hello has no acked_seq");
+  }
+  hello.acked_seq = reply["acked_seq"].get<int64_t>();
+  hello.clock_offset_ms = clock.clock_offset_ms;
+  hello.round_trip_ms = SecondsSince(wall_clock_, t0) * 1000.0;
+  return hello;
 }
 
 Result<Json> Replicator::Verify() {

@@ -43,10 +43,22 @@ struct SyncOptions {
 
 struct SyncProgress {
   const char* phase;  // "push" or "pull"
-  int64_t done;
-  int64_t total;  // -1 when unknown
+  int64_t done;       // changes pushed (stored or already there) or pulled so far
+  int64_t total;      // push: the changes pending when it started; -1 when unknown (pull)
+  uint64_t bytes_sent, bytes_received;  // on the wire since the sync started
+  double seconds;                       // since the sync started
 };
 using ProgressFn = std::function<void(const SyncProgress&)>;
+
+// What one sync does.
+struct SyncRun {
+  bool push = true;
+  bool pull = true;
+  ProgressFn progress;  // called after each batch and page
+  // Asked before each batch and page: true stops the sync there, cleanly (what was
+  // acknowledged stays so; the next sync goes on from there). E.g. Ctrl-C.
+  std::function<bool()> stop;
+};
 
 struct SyncReport {
   int64_t pushed = 0;           // changes the centre newly stored
@@ -70,6 +82,17 @@ struct SyncReport {
   int64_t recovery_refused = 0;  // of the recovered, refused by this site's rules (logged only)
   uint64_t bytes_sent = 0, bytes_received = 0;
   double seconds = 0;
+  bool contacted = false;      // the centre answered (2xx) at least once
+  bool push_complete = false;  // nothing was left to push when the sync ended
+  bool pull_complete = false;  // nothing was left to pull
+  bool stopped = false;        // SyncRun::stop ended it early (the outcome is "partial")
+};
+
+// What the centre says of this site when asked (Replicator::Hello).
+struct Hello {
+  int64_t acked_seq = 0;        // the last change of this site the centre holds
+  int64_t clock_offset_ms = 0;  // the centre's clock minus ours
+  double round_trip_ms = 0;
 };
 
 class Replicator {
@@ -79,21 +102,37 @@ class Replicator {
   Replicator(store::SiteReplica& replica, SyncTransport& transport, Clock& wall_clock,
              SyncOptions options);
 
-  // One push of everything pending, then one pull of everything new. A site whose disk went
-  // back in time (kSiteBehind) recovers first, within the same sync. Stops at the first
-  // error and returns it (what was acknowledged before stays acknowledged). Errors carry the
-  // centre's code (e.g. kForbiddenRow, kIncompatibleVersion) or kInternal for the transport.
-  Result<SyncReport> SyncOnce(const ProgressFn& progress = {});
+  // One push of everything pending, then one pull of everything new (or only one of them,
+  // as `run` says). A site whose disk went back in time (kSiteBehind) recovers first, within
+  // the same sync. Stops at the first error and returns it (what was acknowledged before
+  // stays acknowledged; last_report() says what moved). Errors carry the centre's code (e.g.
+  // kForbiddenRow, kIncompatibleVersion), or the transport's (kUnreachable, kTlsRefused).
+  // Every attempt, whatever its outcome, is recorded in the site's sync history
+  // (SiteReplica::RecordSync).
+  Result<SyncReport> Sync(const SyncRun& run);
+  Result<SyncReport> SyncOnce(const ProgressFn& progress = {}) {
+    SyncRun run;
+    run.progress = progress;
+    return Sync(run);
+  }
+  // What the last Sync moved, also when it failed.
+  const SyncReport& last_report() const { return last_; }
+
+  // Asks the centre whether it answers this site, and what it holds of it (/sync/v1/hello).
+  // Changes nothing at either end.
+  Result<Hello> SayHello();
 
   // Compares this site's digest with the centre's view of it:
   // {"in_sync": bool, "differences": [{"table", "count_here", "count_there", "key_hash_buckets"}]}
   Result<Json> Verify();
 
  private:
-  Status Push(SyncReport& report, const ProgressFn& progress);
+  Status Push(SyncReport& report, const SyncRun& run);
   // When the centre holds more of this site's own changes than this disk (it says how far in
   // every page), recovers them before applying the page and sets `recovered`.
-  Status Pull(SyncReport& report, const ProgressFn& progress, bool& recovered);
+  Status Pull(SyncReport& report, const SyncRun& run, bool& recovered);
+  // Calls run.progress, if any, with the byte counts and time so far.
+  void Report(const SyncRun& run, const char* phase, int64_t done, int64_t total) const;
   // Fetches this site's own changes after `acked` up to `centre_acked` from the centre and
   // has the replica adopt them (SiteReplica::AdoptOwnChanges).
   Status Recover(int64_t acked, int64_t centre_acked, SyncReport& report);
@@ -107,6 +146,10 @@ class Replicator {
   SyncTransport& transport_;
   Clock& wall_clock_;
   SyncOptions options_;
+  SyncReport last_;
+  // The sync in progress: when it started, and the transport's byte counts then.
+  int64_t started_us_ = 0;
+  uint64_t sent0_ = 0, received0_ = 0;
 };
 
 }  // namespace mpp::replicator

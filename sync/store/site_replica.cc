@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "sync/core/time_util.h"
 #include "sync/store/change_log.h"
 #include "sync/store/digest.h"
 #include "sync/store/record_rules.h"
@@ -15,6 +16,8 @@
 
 namespace mpp::store {
 namespace {
+
+constexpr int64_t kSyncHistoryKept = 1000;
 
 Status RunSql(db::Database& db, const std::string& sql, int64_t value) {
   MPP_ASSIGN_OR_RETURN(db::Statement * stmt, db.Cached(sql));
@@ -321,6 +324,69 @@ class SqliteSiteReplica final : public SiteReplica {
     MPP_RETURN_IF_ERROR(s->Run());
     s_.stamp_clock.SetOffset(offset_ms);
     return {};
+  }
+
+  Result<Pending> PendingChanges() override {
+    MutexLock lock(s_.mu);
+    MPP_ASSIGN_OR_RETURN(
+        auto rows,
+        QueryAll(s_.db(),
+                 "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM change_log "
+                 "WHERE seq > (SELECT acked_seq FROM sync_state WHERE peer = 'central')"));
+    return Pending{rows[0]["n"].get<int64_t>(), rows[0]["bytes"].get<int64_t>()};
+  }
+
+  Status RecordSync(const SyncRecord& r) override {
+    MutexLock lock(s_.mu);
+    db::Database& db = s_.db();
+    db::Transaction tx(db);
+    MPP_RETURN_IF_ERROR(tx.status());
+    MPP_ASSIGN_OR_RETURN(
+        db::Statement * stmt,
+        db.Cached("INSERT INTO sync_history (started_at, finished_at, via, direction, outcome, "
+                  "pushed, pulled, bytes_sent, bytes_received, contacted, push_complete, "
+                  "pull_complete, error_code, error_message) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    db::StatementRef st(stmt);
+    st->Bind(1, FormatUtc(r.started_ms)).Bind(2, FormatUtc(r.finished_ms)).Bind(3, r.via);
+    st->Bind(4, r.direction).Bind(5, r.outcome).Bind(6, r.pushed).Bind(7, r.pulled);
+    st->Bind(8, static_cast<int64_t>(r.bytes_sent)).Bind(9, static_cast<int64_t>(r.bytes_received));
+    st->Bind(10, r.contacted ? 1 : 0).Bind(11, r.push_complete ? 1 : 0);
+    st->Bind(12, r.pull_complete ? 1 : 0);
+    if (r.error_code.empty()) {
+      st->BindNull(13).BindNull(14);
+    } else {
+      st->Bind(13, r.error_code).Bind(14, r.error_message);
+    }
+    MPP_RETURN_IF_ERROR(st->Run());
+    MPP_RETURN_IF_ERROR(
+        RunSql(db, "DELETE FROM sync_history WHERE id <= (SELECT MAX(id) FROM sync_history) - ?",
+               kSyncHistoryKept));
+    return tx.Commit();
+  }
+
+  Result<Json> SyncHistory(int limit) override {
+    MutexLock lock(s_.mu);
+    MPP_ASSIGN_OR_RETURN(
+        Json rows,
+        QueryAll(s_.db(),
+                 "SELECT * FROM (SELECT id, started_at, finished_at, via, direction, outcome, "
+                 "pushed, pulled, bytes_sent, bytes_received, contacted, push_complete, "
+                 "pull_complete, error_code, error_message FROM sync_history ORDER BY id DESC "
+                 "LIMIT CAST(? AS INTEGER)) ORDER BY id",
+                 {std::to_string(limit)}));
+    for (Json& r : rows) {
+      for (const char* flag : {"contacted", "push_complete", "pull_complete"}) {
+        r[flag] = r[flag].get<int64_t>() != 0;
+      }
+      r["error"] = r["error_code"].is_null()
+                       ? Json(nullptr)
+                       : Json{{"code", r["error_code"]}, {"message", r["error_message"]}};
+      r.erase("error_code");
+      r.erase("error_message");
+      r.erase("id");
+    }
+    return rows;
   }
 
  private:

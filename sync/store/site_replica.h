@@ -58,6 +58,34 @@ class SiteReplica {
   // the old stamp follow. Returns how many changes were restamped.
   virtual Result<int64_t> RestampFutureChanges(HlcStamp limit) = 0;
 
+  // What is waiting to be pushed: changes after the acknowledged point and their JSON size.
+  struct Pending {
+    int64_t changes = 0;
+    int64_t bytes = 0;
+  };
+  virtual Result<Pending> PendingChanges() = 0;
+
+  // One sync attempt, over the network or by bundle, as `mppctl log` shows it (table
+  // sync_history; the newest 1,000 are kept). Times are the PC's own clock, Unix ms.
+  struct SyncRecord {
+    int64_t started_ms = 0;
+    int64_t finished_ms = 0;
+    std::string via = "network";     // "network" | "bundle"
+    std::string direction = "both";  // "both" | "push" | "pull" | "export" | "import"
+    std::string outcome;             // "complete" | "partial" (stopped) | "failed"
+    int64_t pushed = 0, pulled = 0;
+    uint64_t bytes_sent = 0, bytes_received = 0;
+    bool contacted = false;      // the centre answered at least once
+    bool push_complete = false;  // nothing was left to push when it ended
+    bool pull_complete = false;  // nothing was left to pull
+    std::string error_code, error_message;
+  };
+  virtual Status RecordSync(const SyncRecord& record) = 0;
+  // The newest `limit` attempts, oldest first: [{"started_at", "finished_at", "via",
+  // "direction", "outcome", "pushed", "pulled", "bytes_sent", "bytes_received", "contacted",
+  // "push_complete", "pull_complete", "error": {"code", "message"} | null}].
+  virtual Result<Json> SyncHistory(int limit) = 0;
+
   struct Recovery {
     int64_t adopted = 0;     // changes of this site the centre held and this disk had lost
     int64_t renumbered = 0;  // local changes the centre never saw, moved after them

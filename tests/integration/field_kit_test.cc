@@ -1,0 +1,259 @@
+// The technician's commands on the real programs over real TLS: Ctrl-C during a sync, the
+// progress on a terminal and through a pipe, status, the sync history, doctor's findings on
+// real damage, conflicts shown and resolved from the command line.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "sync/db/database.h"
+#include "tests/integration/tls_fixture.h"
+
+namespace mpp {
+namespace {
+
+class FieldKitTest : public SyncTlsTest {
+ protected:
+  // `n` applications written straight into the site's file (no node runs).
+  void Applications(const std::string& data, int n) {
+    WithStore(data, [n](store::SiteStore& s) {
+      for (int i = 0; i < n; ++i) {
+        ASSERT_TRUE(s.office().CreateApplication({{"service_code", "DKC-KK"}}).ok());
+      }
+    });
+  }
+  int64_t CentreCount(const std::string& sql) {
+    auto db = db::Database::Open(central_->data_dir() + "/central.db", {.create = false});
+    EXPECT_TRUE(db.ok());
+    auto n = (*db)->QueryInt(sql);
+    return n.ok() ? *n : -1;
+  }
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  // Runs mppctl and returns its exit code; its output (stdout and stderr) in `out`.
+  int Run(const std::vector<std::string>& args, std::string* out) {
+    std::vector<std::string> argv = {MPP_CTL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, out);
+  }
+  Json RunJson(const std::vector<std::string>& args, int expect_exit = 0) {
+    std::string out;
+    EXPECT_EQ(Run(args, &out), expect_exit) << out;
+    auto j = Json::parse(out.substr(std::min(out.find('{'), out.size())), nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << out;
+    return j;
+  }
+};
+
+TEST_F(FieldKitTest, CtrlCStopsASyncAfterItsBatchAndTheNextSyncLosesNothing) {
+  const std::string data = InitSite("MPP7301");
+  Applications(data, 1500);
+  const std::string err = dir_.File("sync.err");
+  // A 64 kbit/s cap makes the sync last long enough to be interrupted in the middle.
+  testing::Process sync({MPP_CTL_BIN, "--data", data, "sync", "--limit-kbps", "64"}, err);
+  for (int i = 0; i < 200 && Slurp(err).find("push ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(Slurp(err).find("push "), std::string::npos) << "no progress line: " << Slurp(err);
+  sync.Kill(SIGINT);
+  const std::string last = sync.WaitForLine("sync STOPPED", 60'000);
+  const int status = sync.Wait();
+  ASSERT_TRUE(WIFEXITED(status)) << "mppctl died of a signal instead of stopping";
+  EXPECT_EQ(WEXITSTATUS(status), 130) << last << Slurp(err);
+  EXPECT_NE(last.find("still to push. Run it again"), std::string::npos) << last;
+  EXPECT_NE(Slurp(err).find("stopping after this batch"), std::string::npos);
+  const int64_t at_centre = CentreCount("SELECT COUNT(*) FROM applications");
+  EXPECT_GT(at_centre, 0);
+  EXPECT_LT(at_centre, 1500) << "the sync ended before it was stopped; nothing was tested";
+
+  Json second = RunJson({"--data", data, "sync", "--json"});
+  EXPECT_EQ(second["outcome"], "complete");
+  EXPECT_EQ(second["pending_changes"], 0);
+  EXPECT_EQ(CentreCount("SELECT COUNT(*) FROM applications"), 1500);
+  std::string out;
+  EXPECT_EQ(Run({"--data", data, "verify"}, &out), 0) << out;
+  Json log = RunJson({"--data", data, "log", "--json"});
+  ASSERT_EQ(log["items"].size(), 2u) << log.dump();
+  EXPECT_EQ(log["items"][0]["outcome"], "partial");
+  EXPECT_EQ(log["items"][1]["outcome"], "complete");
+  // Nothing stored twice: every change pushed once, across both attempts.
+  EXPECT_EQ(log["items"][0]["pushed"].get<int64_t>() + log["items"][1]["pushed"].get<int64_t>() +
+                second["push_duplicates"].get<int64_t>(),
+            CentreCount("SELECT COUNT(*) FROM site_log"));
+}
+
+TEST_F(FieldKitTest, ProgressIsABarOnATerminalAndALinePerBatchThroughAPipe) {
+  const std::string data = InitSite("MPP7301");
+  Applications(data, 400);
+  std::string piped;
+  ASSERT_EQ(Run({"--data", data, "sync"}, &piped), 0) << piped;
+  EXPECT_EQ(piped.find('\r'), std::string::npos) << "no carriage returns into a pipe";
+  EXPECT_NE(piped.find("push 1"), std::string::npos) << piped;
+  EXPECT_NE(piped.find(" changes, "), std::string::npos) << piped;
+  EXPECT_NE(piped.find("kB/s"), std::string::npos) << piped;
+  EXPECT_NE(piped.find("\nsync complete: pushed "), std::string::npos) << piped;
+
+  // Under a pseudo-terminal (script(1) from util-linux): one bar, redrawn in place.
+  Applications(data, 400);
+  std::string tty;
+  const std::string command = std::string(MPP_CTL_BIN) + " --data " + data + " sync";
+  ASSERT_EQ(RunCommand({"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}, &tty), 0)
+      << tty;
+  EXPECT_NE(tty.find("\rpush ["), std::string::npos) << tty;
+  EXPECT_NE(tty.find("#"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("sync complete: pushed "), std::string::npos) << tty;
+}
+
+TEST_F(FieldKitTest, StatusSaysWhetherTheCentreAnswersAndWhenItLastDid) {
+  const std::string data = InitSite("MPP7301");
+  Applications(data, 3);
+  Json before = RunJson({"--data", data, "status", "--json"});
+  EXPECT_TRUE(before["centre"]["answers"].get<bool>()) << before.dump();
+  EXPECT_EQ(before["centre"]["acked_seq"], 0);
+  EXPECT_TRUE(before["sync"]["last_contact_at"].is_null());
+  EXPECT_GT(before["pending_changes"].get<int64_t>(), 0);
+  EXPECT_GT(before["pending_bytes"].get<int64_t>(), 0);
+  EXPECT_GT(before["certificate"]["days_left"].get<int64_t>(), 300);
+
+  RunJson({"--data", data, "sync", "--json"});
+  Json after = RunJson({"--data", data, "status", "--json"});
+  EXPECT_TRUE(after["sync"]["last_contact_at"].is_string());
+  EXPECT_EQ(after["sync"]["last_push_at"], after["sync"]["last_contact_at"]);
+  EXPECT_EQ(after["sync"]["last_attempt"]["outcome"], "complete");
+  EXPECT_EQ(after["pending_changes"], 0);
+  EXPECT_EQ(after["centre"]["acked_seq"], before["pending_changes"]);
+
+  ASSERT_TRUE(central_->Stop().ok());
+  std::string out;
+  EXPECT_EQ(Run({"--data", data, "sync"}, &out), 3) << out;
+  EXPECT_NE(out.find("sync FAILED: centre_unreachable"), std::string::npos) << out;
+  Json down = RunJson({"--data", data, "status", "--json"});
+  EXPECT_FALSE(down["centre"]["answers"].get<bool>());
+  EXPECT_EQ(down["centre"]["error"]["code"], "centre_unreachable");
+  EXPECT_EQ(down["sync"]["last_attempt"]["outcome"], "failed");
+  EXPECT_EQ(down["sync"]["last_contact_at"], after["sync"]["last_contact_at"])
+      << "a failed attempt is not a contact";
+  Json offline = RunJson({"--data", data, "status", "--json", "--offline"});
+  EXPECT_FALSE(offline["centre"]["checked"].get<bool>());
+  EXPECT_EQ(Run({"--data", data, "status"}, &out), 0) << out;
+  EXPECT_NE(out.find("does NOT answer: centre_unreachable"), std::string::npos) << out;
+  EXPECT_EQ(Run({"--data", data, "log"}, &out), 0) << out;
+  EXPECT_NE(out.find("failed"), std::string::npos) << out;
+}
+
+TEST_F(FieldKitTest, DoctorFindsAWorldReadableKeyAnExpiredCertificateAndADamagedDatabase) {
+  const std::string data = InitSite("MPP7301");
+  Applications(data, 300);
+  auto finding = [](const Json& report, const std::string& check) {
+    for (const Json& f : report["findings"]) {
+      if (f["check"] == check && f["level"] == "fail") return f;
+    }
+    return Json(nullptr);
+  };
+  Json healthy = RunJson({"--data", data, "doctor", "--json"});
+  EXPECT_EQ(healthy["exit"], 0) << healthy.dump(2);
+  EXPECT_TRUE(finding(healthy, "centre").is_null());
+
+  // A key others can read.
+  const std::string key = pki_.Key("MPP7301");
+  ASSERT_EQ(chmod(key.c_str(), 0644), 0);
+  Json readable = RunJson({"--data", data, "doctor", "--json"}, 6);
+  ASSERT_FALSE(finding(readable, "files").is_null()) << readable.dump(2);
+  EXPECT_NE(finding(readable, "files")["detail"].get<std::string>().find(key), std::string::npos);
+  EXPECT_NE(finding(readable, "files")["fix"].get<std::string>().find("chmod 600 " + key),
+            std::string::npos);
+  ASSERT_EQ(chmod(key.c_str(), 0600), 0);
+
+  // An expired certificate (sync.json edited by hand: config refuses one).
+  Ca(pki_.AddExpiredSite("MPP7301"));
+  const std::string settings = data + "/sync.json";
+  const std::string good = Slurp(settings);
+  Json edited = Json::parse(good);
+  edited["cert"] = pki_.Cert("MPP7301-expired");
+  edited["key"] = pki_.Key("MPP7301-expired");
+  std::ofstream(settings, std::ios::trunc) << edited.dump();
+  Json expired = RunJson({"--data", data, "doctor", "--json"}, 4);
+  ASSERT_FALSE(finding(expired, "certificate").is_null()) << expired.dump(2);
+  EXPECT_NE(finding(expired, "certificate")["detail"].get<std::string>().find("expired"),
+            std::string::npos);
+  std::ofstream(settings, std::ios::trunc) << good;
+
+  // A damaged database file: pages in the middle overwritten.
+  const std::string db = data + "/site.db";
+  const auto size = std::filesystem::file_size(db);
+  ASSERT_GT(size, 200'000u);
+  {
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2));
+    const std::string junk(16384, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  Json damaged = RunJson({"--data", data, "doctor", "--json"}, 6);
+  ASSERT_FALSE(finding(damaged, "database").is_null()) << damaged.dump(2);
+  EXPECT_NE(finding(damaged, "database")["fix"].get<std::string>().find("backup"),
+            std::string::npos);
+  std::string out;
+  EXPECT_EQ(Run({"--data", data, "doctor"}, &out), 6);
+  EXPECT_NE(out.find("FAIL  database"), std::string::npos) << out;
+  EXPECT_NE(out.find("-> "), std::string::npos) << out;
+}
+
+TEST_F(FieldKitTest, AConflictIsShownAndResolvedFromTheCommandLine) {
+  const std::string data = InitSite("MPP7301");
+  std::string id;
+  WithStore(data, [&](store::SiteStore& s) {
+    auto c = s.office().CreateComplaint(
+        {{"channel", "counter"}, {"category", "service_time"}, {"description", "Antre lama"}});
+    ASSERT_TRUE(c.ok());
+    id = (*c)["id"];
+  });
+  RunJson({"--data", data, "sync", "--json"});
+  WithStore(data, [&](store::SiteStore& s) {
+    ASSERT_TRUE(s.office().UpdateComplaint(id, {{"response", "Dari loket"}}).ok());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto patch = Call(Cert("operator"), "PATCH", "/api/v1/records/complaints/" + id,
+                    {{"response", "Dari pusat"}});
+  ASSERT_TRUE(patch.ok());
+  ASSERT_EQ(patch->status, 200) << patch->body;
+  Json synced = RunJson({"--data", data, "sync", "--json"});
+  ASSERT_GE(synced["conflicts"].get<int>(), 1) << synced.dump();
+  Json list = RunJson({"--data", data, "conflicts", "list", "--json"});
+  ASSERT_GE(list["items"].size(), 1u);
+  const Json c = list["items"][0];
+  const std::string cid = c["id"];
+  Json shown = RunJson({"--data", data, "conflicts", "show", cid, "--json"});
+  EXPECT_EQ(shown["id"], cid);
+  EXPECT_EQ(shown["status"], "open");
+  std::string out;
+  EXPECT_EQ(Run({"--data", data, "conflicts", "show", "no-such-id"}, &out), 1) << out;
+  EXPECT_NE(out.find("not_found"), std::string::npos) << out;
+  EXPECT_EQ(Run({"--data", data, "conflicts", "resolve", cid}, &out), 2) << out;
+  EXPECT_EQ(Run({"--data", data, "conflicts", "resolve", cid, "--keep", "both"}, &out), 2);
+
+  const Json loser = c["loser"]["value"];
+  EXPECT_EQ(Run({"--data", data, "conflicts", "resolve", cid, "--keep", "loser"}, &out), 0) << out;
+  EXPECT_NE(out.find("the next sync closes the conflict"), std::string::npos) << out;
+  RunJson({"--data", data, "sync", "--json"});
+  Json settled = RunJson({"--data", data, "conflicts", "show", cid, "--json"});
+  EXPECT_EQ(settled["status"], "resolved") << settled.dump();
+  const std::string kept =
+      loser.is_object() ? loser["response"].get<std::string>() : loser.get<std::string>();
+  for (const std::string& file : {data + "/site.db", central_->data_dir() + "/central.db"}) {
+    auto db = db::Database::Open(file, {.create = false});
+    ASSERT_TRUE(db.ok());
+    auto response = (*db)->QueryText("SELECT response FROM complaints WHERE id = ?", {id});
+    ASSERT_TRUE(response.ok() && response->has_value()) << file;
+    EXPECT_EQ(**response, kept) << file;
+  }
+  EXPECT_EQ(Run({"--data", data, "verify"}, &out), 0) << out;
+}
+
+}  // namespace
+}  // namespace mpp
