@@ -117,7 +117,9 @@ case "$cmd" in
     # CENTRAL, the centre's own name, nor anything else a certificate could hide behind.
     [[ "$code" =~ ^MPP[0-9]{4}$ ]] || { echo "mpp-ca.sh: '$code' is not a site code (MPP and four digits, e.g. MPP7301)" >&2; exit 2; }
     # And one the reference data lists: mppctl init and the centre refuse any other.
+    # From a checkout (certs/../schema) or as installed (bin/mpp-ca, share/mppsync/schema).
     refdata="$(dirname "$0")/../schema/migrations"
+    [[ -d "$refdata" ]] || refdata="$(dirname "$0")/../share/mppsync/schema/migrations"
     if [[ -d "$refdata" ]] && ! grep -qs "('$code'," "$refdata"/*.sql; then
       echo "mpp-ca.sh: site $code is not in the reference data ($refdata); add it there first" >&2; exit 2
     fi
