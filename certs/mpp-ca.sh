@@ -3,7 +3,8 @@
 #
 #   certs/mpp-ca.sh init DIR                      create the CA (EC P-256) and an empty CRL
 #   certs/mpp-ca.sh central DIR NAME [HOST...]    server certificate for mpp-central
-#                                                 (SANs: localhost, 127.0.0.1, and HOSTs)
+#                                                 (SANs: localhost, 127.0.0.1, HOSTs, and
+#                                                 URI mpp:centre, which signs its bundles)
 #   certs/mpp-ca.sh site DIR CODE                 client certificate of site CODE
 #                                                 (SAN URI mpp:site:CODE)
 #   certs/mpp-ca.sh role DIR NAME ROLE            client certificate with SAN URI mpp:role:ROLE
@@ -105,7 +106,8 @@ case "$cmd" in
     ;;
   central)
     name=${3:?NAME}; shift 3
-    san="DNS:localhost,IP:127.0.0.1"
+    # URI:mpp:centre: what a site checks on a bundle from the centre (signed with this key).
+    san="DNS:localhost,IP:127.0.0.1,URI:mpp:centre"
     for h in "$@"; do
       if [[ "$h" =~ ^[0-9.]+$ ]]; then san="$san,IP:$h"; else san="$san,DNS:$h"; fi
     done

@@ -4,6 +4,8 @@
 //   mpp-central --data DIR --listen HOST:PORT --cert FILE --key FILE --ca FILE [--crl FILE]
 //               [--nik-sealing-key FILE[,FILE...]] [--citizen-key FILE]
 //               [--config FILE] [--log-level LEVEL] [--workers N] [--rate-limit N] [--timeout S]
+//   mpp-central import FILE  (same flags; a site's USB bundle, node/central/bundles.h)
+//   mpp-central export --site CODE --out FILE  (same flags; a bundle for the site)
 //
 // Prints "listening HOST:PORT" on stdout once it accepts connections. SIGINT/SIGTERM stop it.
 #include <cerrno>
@@ -17,8 +19,10 @@
 #include <sstream>
 #include <string>
 
+#include "node/central/bundles.h"
 #include "node/central/central_api.h"
 #include "node/common/daemon.h"
+#include "node/common/dir_lock.h"
 #include "node/common/options.h"
 #include "node/common/private_files.h"
 #include "schema/migrations.h"
@@ -49,7 +53,10 @@ constexpr const char* kUsage =
     "  --citizen-key FILE  the national citizen key (32 bytes or more): the centre makes\n"
     "                 each citizen_ref with it from the NIK a site sealed. Both keys are kept\n"
     "                 outside DIR, so that a copy of the database carries no key\n"
-    "  --config FILE  JSON object with the same keys (data, listen, cert, key, ca, crl, ...)\n";
+    "  --config FILE  JSON object with the same keys (data, listen, cert, key, ca, crl, ...)\n"
+    "USB bundles, with the same flags or --config, while the daemon is stopped:\n"
+    "  mpp-central import FILE                    take a site's bundle (mppctl export)\n"
+    "  mpp-central export --site CODE --out FILE  a bundle for the site (mppctl import)\n";
 
 int Usage(const std::string& problem) {
   std::cerr << "mpp-central: " << problem << "\n" << kUsage;
@@ -102,14 +109,56 @@ mpp::Result<std::shared_ptr<const mpp::CitizenKeys>> CitizenKeysFromFlags(
 
 int Run(int argc, char** argv) {
   mpp::common::KeepFilesPrivate();
-  auto opt = mpp::common::ParseOptions(
-      argc, argv,
-      {"data", "listen", "cert", "key", "ca", "crl", "log-level", "workers", "rate-limit",
-       "timeout", "max-connections", "max-per-address", "nik-sealing-key", "citizen-key"});
-  if (!opt) return Usage(opt.error().message);
+  mpp::common::OptionSpec spec;
+  spec.valued = {"data",
+                 "listen",
+                 "cert",
+                 "key",
+                 "ca",
+                 "crl",
+                 "log-level",
+                 "workers",
+                 "rate-limit",
+                 "timeout",
+                 "max-connections",
+                 "max-per-address",
+                 "nik-sealing-key",
+                 "citizen-key",
+                 "site",
+                 "out"};
+  spec.max_positional = 2;  // import FILE | export
+  spec.config_file = true;
+  auto line = mpp::common::ParseOptions(argc, argv, spec);
+  if (!line) return Usage(line.error().message);
+  auto opt = &line->options;
   if (opt->count("help")) {
     std::cout << kUsage;
     return 0;
+  }
+  const std::string command = line->positional.empty() ? "" : line->positional[0];
+  if (!command.empty()) {
+    if (command != "import" && command != "export") return Usage("unknown command " + command);
+    if (!opt->count("data")) return Usage("--data is required");
+    if (auto s =
+            mpp::common::ApplyLogLevel(opt->count("log-level") ? opt->at("log-level") : "warn");
+        !s) {
+      return Usage(s.error().message);
+    }
+    if (command == "import") {
+      if (line->positional.size() != 2) return Usage("import needs the bundle's FILE");
+      if (!opt->count("ca")) return Usage("import needs --ca (and --crl) to check the signer");
+      auto keys = CitizenKeysFromFlags(*opt);
+      if (!keys) return Usage(keys.error().message);
+      return mpp::central::ImportBundle(*opt, line->positional[1], *keys);
+    }
+    if (line->positional.size() != 1) return Usage("export takes no FILE: --out FILE");
+    for (const char* required : {"site", "out", "cert", "key"}) {
+      if (!opt->count(required)) return Usage(std::string("export needs --") + required);
+    }
+    return mpp::central::ExportBundle(*opt);
+  }
+  if (!line->positional.empty() || opt->count("site") || opt->count("out")) {
+    return Usage("--site and --out go with export");
   }
   for (const char* required : {"data", "listen", "cert", "key", "ca"}) {
     if (!opt->count(required)) return Usage(std::string("--") + required + " is required");
@@ -126,6 +175,14 @@ int Run(int argc, char** argv) {
     mpp::Log(
         mpp::LogLevel::kError, "start_failed",
         {{"code", std::string(mpp::ErrcName(s.error().code))}, {"message", s.error().message}});
+    return 1;
+  }
+  // One process writes central.db: the daemon, or an import or export run while it is stopped.
+  auto lock = mpp::common::DirLock::Acquire(opt->at("data"), "mpp-central");
+  if (!lock) {
+    mpp::Log(mpp::LogLevel::kError, "start_failed",
+             {{"code", std::string(mpp::ErrcName(lock.error().code))},
+              {"message", lock.error().message}});
     return 1;
   }
   auto keys = CitizenKeysFromFlags(*opt);

@@ -82,6 +82,8 @@ int ConflictsCmd(const Args& a);
 int SyncCmd(const Args& a);
 int VerifyCmd(const Args& a);
 int DoctorCmd(const Args& a);
+int ExportCmd(const Args& a);
+int ImportCmd(const Args& a);
 int GenerateCmd(const Args& a);
 
 }  // namespace mpp::ctl

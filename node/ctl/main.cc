@@ -51,6 +51,12 @@ constexpr const char* kUsage =
     "  mppctl --data DIR doctor [--offline] [--json]\n"
     "      check the database, the files' permissions, the certificate, the clock, the free\n"
     "      disk and the centre; says what to do for each problem; exits by the worst one\n"
+    "  mppctl --data DIR export --out FILE [--all]\n"
+    "      with no link: this site's pending changes (every change with --all) in a bundle\n"
+    "      signed with its certificate, for mpp-central import at the centre\n"
+    "  mppctl --data DIR import FILE [--crl FILE] [--json]\n"
+    "      a bundle mpp-central export made for this site: the centre's acknowledgement and\n"
+    "      its changes for this site (signed by the centre; checked against the CA)\n"
     "  mppctl generate --node HOST:PORT [--visits N] [--seed S]\n"
     "      record N realistic citizen visits through a running node's office API\n"
     "sync settings (stored by init and config in DIR/sync.json): --central HOST:PORT\n"
@@ -77,6 +83,7 @@ int ExitFor(Errc code) {
     case mpp::Errc::kUnauthenticated:
     case mpp::Errc::kForbiddenRole:
     case mpp::Errc::kUnknownSite:
+    case mpp::Errc::kBundleRefused:
       return kExitRefused;
     case mpp::Errc::kStorage:
     case mpp::Errc::kDiskFull:
@@ -149,7 +156,8 @@ struct Command {
   size_t max_words = 0;
 };
 
-const std::set<std::string> kSwitches = {"json", "version", "offline", "push-only", "pull-only"};
+const std::set<std::string> kSwitches = {"json",      "version",   "offline",
+                                         "push-only", "pull-only", "all"};
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -164,6 +172,8 @@ const std::vector<Command>& Commands() {
       {"log", LogCmd, {"data", "tail", "json"}},
       {"conflicts", ConflictsCmd, {"data", "json", "keep"}, 2},
       {"doctor", DoctorCmd, {"data", "json", "offline", "timeout"}},
+      {"export", ExportCmd, {"data", "out", "all"}},
+      {"import", ImportCmd, {"data", "crl", "json"}, 1},
       {"generate", GenerateCmd, {"node", "visits", "seed"}},
   };
   return commands;

@@ -205,9 +205,11 @@ Json SyncSummary(const Json& history) {
   Json out = {{"last_attempt", nullptr},
               {"last_contact_at", nullptr},
               {"last_push_at", nullptr},
-              {"last_pull_at", nullptr}};
+              {"last_pull_at", nullptr},
+              {"last_bundle", nullptr}};
   for (const Json& h : history) {  // oldest first
     out["last_attempt"] = h;
+    if (h["via"] == "bundle") out["last_bundle"] = h;
     if (h["contacted"].get<bool>()) out["last_contact_at"] = h["finished_at"];
     if (h["push_complete"].get<bool>()) out["last_push_at"] = h["finished_at"];
     if (h["pull_complete"].get<bool>()) out["last_pull_at"] = h["finished_at"];
@@ -411,6 +413,10 @@ int StatusCmd(const Args& a) {
   std::cout << "last contact  " << When(sy["last_contact_at"], now) << "\n"
             << "last push     " << When(sy["last_push_at"], now) << "\n"
             << "last pull     " << When(sy["last_pull_at"], now) << "\n";
+  if (!sy["last_bundle"].is_null()) {
+    std::cout << "last bundle   " << sy["last_bundle"]["direction"].get<std::string>() << " "
+              << When(sy["last_bundle"]["finished_at"], now) << "\n";
+  }
   if (!sy["last_attempt"].is_null()) {
     const Json& l = sy["last_attempt"];
     std::cout << "last attempt  " << l["finished_at"].get<std::string>() << " "

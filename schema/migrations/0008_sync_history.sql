@@ -1,4 +1,5 @@
--- Schema version 8: a site's sync history (`mppctl log`, `mppctl status`). One row per
+-- Schema version 8: a site's sync history (`mppctl log`, `mppctl status`), and at the centre
+-- where each site last pulled from. One sync_history row per
 -- attempt, over the network or by bundle, successful or not. Never synced; the centre's is
 -- empty. The newest 1,000 attempts are kept.
 CREATE TABLE sync_history (
@@ -18,3 +19,9 @@ CREATE TABLE sync_history (
   error_code     TEXT,
   error_message  TEXT
 ) STRICT;
+
+-- Centre: what each site said it holds of the centre's feed when it last pulled (over the
+-- network or in a bundle), and when the centre last heard from it: the start of the next
+-- bundle for it (mpp-central export), and a contact even when a sync pushes nothing.
+ALTER TABLE site_cursors ADD COLUMN pull_cursor INTEGER;
+ALTER TABLE site_cursors ADD COLUMN last_contact_at TEXT;

@@ -44,6 +44,8 @@ constexpr ErrcInfo kTable[] = {
     {Errc::kSiteBehind, "site_behind", 409},
     {Errc::kUnreachable, "centre_unreachable", 502},
     {Errc::kTlsRefused, "tls_refused", 401},
+    {Errc::kBadBundle, "bad_bundle", 400},
+    {Errc::kBundleRefused, "bundle_refused", 403},
     {Errc::kSchemaTooNew, "schema_too_new", 500},
     {Errc::kNotInitialised, "not_initialised", 500},
     {Errc::kAlreadyInitialised, "already_initialised", 409},

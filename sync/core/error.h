@@ -46,6 +46,8 @@ enum class Errc : int {
   // The link to a peer (a client's view: no answer from the server, or no TLS with it).
   kUnreachable = 4011,  // no connection, no answer in time, or the link cut mid-request
   kTlsRefused = 4012,   // the TLS handshake failed: a certificate revoked, expired or unknown
+  kBadBundle = 4013,    // a USB bundle that is damaged, tampered with, or not a bundle
+  kBundleRefused = 4014,  // a bundle signed by someone who may not send it (or revoked)
   // Local state (3xxx): the node itself cannot proceed.
   kSchemaTooNew = 3001,    // database written by a newer binary
   kNotInitialised = 3002,  // data directory has no site database

@@ -375,7 +375,8 @@ Result<std::shared_ptr<ssl::context>> MakeServerContext(const TlsServerConfig& c
 
 struct HttpServer::Impl {
   Impl(const HttpServerOptions& options, http::Handler handler)
-      : ioc(options.io_threads),
+      : shared(),
+        ioc(options.io_threads),
         acceptor(asio::make_strand(ioc)),
         retry(acceptor.get_executor()),
         workers(static_cast<size_t>(options.worker_threads)) {
@@ -442,11 +443,14 @@ struct HttpServer::Impl {
     });
   }
 
+  // First, so destroyed last: the sessions still waiting in `ioc` or `workers` when the server
+  // stops are destroyed with them, and each gives its slot back to `shared.connections`
+  // (declared after them, it was freed first: a double free at exit, seen under load).
+  Shared shared;
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::steady_timer retry;
   asio::thread_pool workers;
-  Shared shared;
   std::vector<std::thread> threads;
   bool stopped = false;
   uint16_t port = 0;

@@ -92,28 +92,28 @@ Result<std::shared_ptr<ClientTrust>> ClientTrust::Load(const std::string& ca_fil
   return t;
 }
 
-Result<X509_STORE*> ClientTrust::Build() const {
+Result<X509_STORE*> NewTrustStore(const std::string& ca_file, const std::string& crl_file) {
   std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
-  if (!store || X509_STORE_load_file(store.get(), ca_file_.c_str()) != 1) {
-    return MakeError(Errc::kConfig, "cannot read the CA certificate " + ca_file_);
+  if (!store || X509_STORE_load_file(store.get(), ca_file.c_str()) != 1) {
+    return MakeError(Errc::kConfig, "cannot read the CA certificate " + ca_file);
   }
-  if (crl_file_.empty()) return store.release();
-  FILE* f = std::fopen(ca_file_.c_str(), "r");
+  if (crl_file.empty()) return store.release();
+  FILE* f = std::fopen(ca_file.c_str(), "r");
   std::unique_ptr<X509, decltype(&X509_free)> ca(
       f ? PEM_read_X509(f, nullptr, nullptr, nullptr) : nullptr, X509_free);
   if (f) std::fclose(f);
-  f = std::fopen(crl_file_.c_str(), "r");
+  f = std::fopen(crl_file.c_str(), "r");
   std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(
       f ? PEM_read_X509_CRL(f, nullptr, nullptr, nullptr) : nullptr, X509_CRL_free);
   if (f) std::fclose(f);
-  const std::string what = "the CRL " + crl_file_;
-  if (!ca) return MakeError(Errc::kConfig, "cannot read the CA certificate " + ca_file_);
+  const std::string what = "the CRL " + crl_file;
+  if (!ca) return MakeError(Errc::kConfig, "cannot read the CA certificate " + ca_file);
   if (!crl) return MakeError(Errc::kConfig, "cannot read " + what + " (a PEM X509 CRL)");
   if (X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_subject_name(ca.get())) != 0) {
-    return MakeError(Errc::kConfig, what + " is not issued by the CA " + ca_file_);
+    return MakeError(Errc::kConfig, what + " is not issued by the CA " + ca_file);
   }
   if (X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.get())) != 1) {
-    return MakeError(Errc::kConfig, what + " is not signed by the CA's key (" + ca_file_ +
+    return MakeError(Errc::kConfig, what + " is not signed by the CA's key (" + ca_file +
                                         "); reissue it with certs/mpp-ca.sh");
   }
   const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.get());
@@ -128,6 +128,8 @@ Result<X509_STORE*> ClientTrust::Build() const {
   }
   return store.release();
 }
+
+Result<X509_STORE*> ClientTrust::Build() const { return NewTrustStore(ca_file_, crl_file_); }
 
 void ClientTrust::ReloadIfChangedLocked() {
   if (crl_file_.empty()) return;

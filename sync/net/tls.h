@@ -78,6 +78,10 @@ class ClientTrust {
   int64_t crl_mtime_ns_ GUARDED_BY(mu_) = -1;
 };
 
+// A store that verifies certificates against the CA in `ca_file` and, unless `crl_file` is
+// empty, its CRL (checked as ClientTrust::Load says). The caller frees it (X509_STORE_free).
+Result<X509_STORE*> NewTrustStore(const std::string& ca_file, const std::string& crl_file);
+
 // When the PEM certificate in `cert_file` expires, Unix ms. kConfig when it cannot be read.
 Result<int64_t> CertificateNotAfterMs(const std::string& cert_file);
 

@@ -28,6 +28,10 @@ constexpr std::string_view kOwnPath = "/sync/v1/own";
 // changes. Changes nothing (mppctl status, doctor).
 constexpr std::string_view kHelloPath = "/sync/v1/hello";
 
+// The SAN URI of the centre's own certificate (certs/mpp-ca.sh central): a bundle from the
+// centre must be signed with it. It is no client identity (PeerFromUris).
+constexpr std::string_view kCentreUri = "mpp:centre";
+
 // Headers on every sync request and response.
 constexpr const char* kHeaderProtocol = "mpp-protocol";
 constexpr const char* kHeaderSchema = "mpp-schema";

@@ -194,15 +194,22 @@ http::Response CentralEndpoint::Pull(const http::Request& request, const protoco
       return ErrorResponse(MakeError(Errc::kUnknownField, "pull accepts 'after' and 'max_bytes'"));
     }
   }
-  auto page = own ? store_.ReadOwnLog(peer.site, after, static_cast<size_t>(max_bytes))
-                  : store_.ReadFeed(peer.site, after, static_cast<size_t>(max_bytes));
-  if (!page) return ErrorResponse(page.error());
-  protocol::PullResponse resp{std::move(page->changes), page->next_cursor, page->more};
-  if (!own) {
-    auto acked = store_.AckedSeq(peer.site);
-    if (acked) resp.site_acked_seq = *acked;
+  if (own) {
+    auto page = store_.ReadOwnLog(peer.site, after, static_cast<size_t>(max_bytes));
+    if (!page) return ErrorResponse(page.error());
+    return Reply(request, protocol::ToJson(protocol::PullResponse{std::move(page->changes),
+                                                                  page->next_cursor, page->more}));
   }
-  return Reply(request, protocol::ToJson(resp));
+  // The site holds the feed up to `after`: where its next bundle starts, and a contact.
+  if (auto noted = store_.NotePull(peer.site, after); !noted) return ErrorResponse(noted.error());
+  return Reply(request, FeedPage(peer.site, after, static_cast<size_t>(max_bytes)));
+}
+
+Result<Json> CentralEndpoint::FeedPage(const std::string& site, int64_t after, size_t max_bytes) {
+  MPP_ASSIGN_OR_RETURN(auto page, store_.ReadFeed(site, after, max_bytes));
+  protocol::PullResponse resp{std::move(page.changes), page.next_cursor, page.more};
+  MPP_ASSIGN_OR_RETURN(resp.site_acked_seq, store_.AckedSeq(site));
+  return protocol::ToJson(resp);
 }
 
 http::Response CentralEndpoint::Digest(const http::Request& request, const protocol::Peer& peer) {

@@ -34,6 +34,10 @@ class CentralEndpoint {
   // its clock (Unix ms) and a fresh HLC stamp, from which sites correct their clocks.
   void Stamp(http::Response& response);
 
+  // A page of `site`'s feed after `after`, as /sync/v1/pull answers it (and a bundle for the
+  // site carries it): protocol::PullResponse as JSON.
+  Result<Json> FeedPage(const std::string& site, int64_t after, size_t max_bytes);
+
   // Audits and logs a refusal of `peer` (never a body), and answers it.
   http::Response Refuse(const http::Request& request, const protocol::Peer& peer,
                         const Error& error);

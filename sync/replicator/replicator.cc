@@ -268,7 +268,7 @@ Result<SyncReport> Replicator::Sync(const SyncRun& run) {
     s = Push(report, run);  // what the recovery renumbered
   }
   // Follow the centre's clock from now on when ours is off (and say so in the report).
-  if (s && (report.clock_offset_ms != 0 || store_.clock_offset_ms() != 0)) {
+  if (s && run.measure_clock && (report.clock_offset_ms != 0 || store_.clock_offset_ms() != 0)) {
     const int64_t offset = std::llabs(report.clock_offset_ms) > 1000 ? report.clock_offset_ms : 0;
     s = store_.SetClockOffset(offset);
   }
@@ -279,13 +279,17 @@ Result<SyncReport> Replicator::Sync(const SyncRun& run) {
   store::SiteReplica::SyncRecord record;
   record.started_ms = started_ms;
   record.finished_ms = wall_clock_.NowMs();
-  record.direction = run.push && run.pull ? "both" : run.push ? "push" : "pull";
+  record.via = run.via;
+  record.direction = run.direction          ? run.direction
+                     : run.push && run.pull ? "both"
+                     : run.push             ? "push"
+                                            : "pull";
   record.outcome = !s ? "failed" : report.stopped ? "partial" : "complete";
   record.pushed = report.pushed;
   record.pulled = report.pulled;
   record.bytes_sent = report.bytes_sent;
   record.bytes_received = report.bytes_received;
-  record.contacted = report.contacted;
+  record.contacted = report.contacted && std::string_view(run.via) == "network";
   record.push_complete = run.push && report.push_complete;
   record.pull_complete = run.pull && report.pull_complete;
   if (!s) {

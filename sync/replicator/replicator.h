@@ -58,6 +58,12 @@ struct SyncRun {
   // Asked before each batch and page: true stops the sync there, cleanly (what was
   // acknowledged stays so; the next sync goes on from there). E.g. Ctrl-C.
   std::function<bool()> stop;
+  // Correct the site's clock from the centre's answers (not from a bundle's, days old).
+  bool measure_clock = true;
+  // What the sync history records (SiteReplica::SyncRecord): "network" or "bundle"; the
+  // direction, when not "both", "push" or "pull" from the flags above (a bundle: "import").
+  const char* via = "network";
+  const char* direction = nullptr;
 };
 
 struct SyncReport {

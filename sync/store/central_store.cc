@@ -243,6 +243,24 @@ class SqliteCentralStore final : public CentralStore {
     return AckedLocked(site);
   }
 
+  Status NotePull(const std::string& site, int64_t after) override {
+    MutexLock lock(mu_);
+    MPP_ASSIGN_OR_RETURN(
+        auto stmt,
+        db_->Cached("INSERT INTO site_cursors (site_code, pull_cursor, last_contact_at) "
+                    "VALUES (?1, ?2, ?3) ON CONFLICT (site_code) DO UPDATE SET pull_cursor = ?2, "
+                    "last_contact_at = ?3"));
+    db::StatementRef s(stmt);
+    s->Bind(1, site).Bind(2, after).Bind(3, FormatUtc(clock_.NowMs()));
+    return s->Run();
+  }
+
+  Result<int64_t> PullCursor(const std::string& site) override {
+    MutexLock lock(mu_);
+    return db_->QueryInt("SELECT COALESCE(pull_cursor, 0) FROM site_cursors WHERE site_code = ?",
+                         {site});
+  }
+
   Result<bool> KnowsSite(const std::string& site) override {
     MutexLock lock(mu_);
     MPP_ASSIGN_OR_RETURN(auto found,

@@ -51,6 +51,11 @@ class CentralStore {
                                         const std::vector<Change>& changes, int protocol,
                                         int schema_version) = 0;
   virtual Result<int64_t> AckedSeq(const std::string& site) = 0;
+  // A pull of `site` that said it holds the feed up to `after`: kept as its pull cursor
+  // (the start of the next bundle for it) with the time, its last contact.
+  virtual Status NotePull(const std::string& site, int64_t after) = 0;
+  // The pull cursor last noted for `site`; 0 when it never pulled.
+  virtual Result<int64_t> PullCursor(const std::string& site) = 0;
   // Whether `site` is one of the sites of the reference data (table sites).
   virtual Result<bool> KnowsSite(const std::string& site) = 0;
   // The changes `site` pushed, as stored, after `after` (its own seq), about `max_bytes`.
