@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "node/common/dir_lock.h"
+#include "node/common/https_transport.h"
 #include "node/common/options.h"
-#include "node/ctl/https_transport.h"
 #include "sync/core/clock.h"
 #include "sync/core/error.h"
 #include "sync/net/tls.h"
@@ -45,17 +45,14 @@ int Fail(const Error& e);
 // Prints the problem and the usage on stderr; returns kExitUsage.
 int Usage(const std::string& problem);
 
-// HOST:PORT, not a URL.
-Status CheckCentral(const std::string& central);
+using common::CheckCentral;
+using common::HttpsTransport;
+using common::SyncSettings;
 // Writes the sync options given (central, cert, key, ca) into DIR/sync.json, keeping the
 // ones not given.
 Status SaveSyncSettings(const common::Options& opt);
 
-// The sync settings: flags, else DIR/sync.json. kConfig naming what is missing.
-struct SyncSettings {
-  std::string central;  // HOST:PORT
-  net::TlsClientConfig tls;
-};
+// The sync settings: the flags given, else DIR/sync.json (common::LoadSyncSettings).
 Result<SyncSettings> LoadSyncSettings(const common::Options& opt);
 
 // What a command that talks to the centre holds open.

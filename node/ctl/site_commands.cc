@@ -14,14 +14,6 @@
 
 namespace mpp::ctl {
 
-Status CheckCentral(const std::string& c) {
-  if (c.find("://") != std::string::npos || c.rfind(':') == std::string::npos) {
-    return mpp::MakeError(mpp::Errc::kConfig,
-                          "--central is HOST:PORT (e.g. 10.20.0.5:8443), not a URL: '" + c + "'");
-  }
-  return {};
-}
-
 int InitCmd(const Args& a) {
   const common::Options& opt = a.options;
   if (!opt.count("site") || !opt.count("data")) return Usage("init needs --site and --data");
@@ -377,6 +369,13 @@ int StatusCmd(const Args& a) {
     }
   }
   j["centre"] = centre;
+  // The background sync of mpp-node (--sync-every), as it last wrote its state.
+  j["agent"] = nullptr;
+  if (std::ifstream in(a.at("data") + "/sync-agent.json"); in) {
+    auto agent = ParseJson(
+        std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    if (agent && agent->is_object()) j["agent"] = *agent;
+  }
   if (a.has("json")) {
     std::cout << j.dump(2) << "\n";
     return kExitDone;
@@ -426,6 +425,19 @@ int StatusCmd(const Args& a) {
                 << l["error"]["message"].get<std::string>();
     }
     std::cout << "\n";
+  }
+  if (j["agent"].is_object()) {
+    const Json& ag = j["agent"];
+    std::cout << "sync agent    every " << ag.value("every_s", int64_t{0}) << " s"
+              << (ag["window"].is_string() ? " in " + ag["window"].get<std::string>() : "")
+              << "; next attempt " << ag.value("next_attempt_at", "?");
+    if (ag.value("failures_in_a_row", 0) > 0) {
+      std::cout << "; " << ag.value("failures_in_a_row", 0) << " failures in a row, backing off ("
+                << (ag["last_error"].is_string() ? ag["last_error"].get<std::string>() : "") << ")";
+    }
+    std::cout << " (as of " << ag.value("updated_at", "?") << ")\n";
+  } else {
+    std::cout << "sync agent    off (mpp-node --sync-every S)\n";
   }
   std::cout << "pending sync  " << Plural(j["pending_changes"].get<int64_t>(), "change", "changes")
             << ", " << Kb(pending->bytes) << " (last seq " << j["last_change_seq"] << ")\n"

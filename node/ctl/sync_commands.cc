@@ -17,29 +17,11 @@
 namespace mpp::ctl {
 
 Result<SyncSettings> LoadSyncSettings(const common::Options& opt) {
-  std::map<std::string, std::string> s;
-  const std::string path = opt.at("data") + "/sync.json";
-  if (std::ifstream in(path); in) {
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto j = ParseJson(text);
-    if (!j || !j->is_object()) {
-      return MakeError(Errc::kConfig, path +
-                                          " is not a JSON object: move it away and run "
-                                          "mppctl config");
-    }
-    for (const auto& [k, v] : j->items()) {
-      if (v.is_string()) s[k] = v;
-    }
-  }
+  std::map<std::string, std::string> flags;
   for (const char* k : {"central", "cert", "key", "ca"}) {
-    if (opt.count(k)) s[k] = opt.at(k);
-    if (!s.count(k)) {
-      return MakeError(Errc::kConfig, std::string("no --") + k + " given and none in " + path +
-                                          " (set it with mppctl --data DIR config --" + k + ")");
-    }
+    if (opt.count(k)) flags[k] = opt.at(k);
   }
-  return SyncSettings{s["central"],
-                      {s["cert"], s["key"], s["ca"], opt.at("data") + "/tls-session.pem"}};
+  return common::LoadSyncSettings(opt.at("data"), flags);
 }
 
 Status OpenSync(const common::Options& opt, SyncSession& s, int64_t timeout_fallback) {

@@ -12,6 +12,8 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -20,6 +22,8 @@
 #include "node/common/options.h"
 #include "node/common/private_files.h"
 #include "node/site/office_api.h"
+#include "node/site/sync_agent.h"
+#include "schema/migrations.h"
 #include "sync/core/log.h"
 #include "sync/store/site_store.h"
 
@@ -36,7 +40,14 @@ constexpr const char* kUsage =
     "                  and localhost (a browser's Host header; refused otherwise)\n"
     "  --max-connections N  connections open at once (default: open-files limit less 64)\n"
     "  --max-per-address N  connections open at once from one IP address (default 64)\n"
-    "  --config FILE   JSON object with the same keys: data, listen, log_level, workers\n";
+    "  --sync-every S  sync with the centre every S seconds in the background (off by\n"
+    "                  default): when the centre answers; backing off after failures; never\n"
+    "                  at once with a manual mppctl sync (the settings of mppctl init/config)\n"
+    "  --sync-window HH:MM-HH:MM  only in this daily window, the site's local time\n"
+    "                  (e.g. 17:00-07:30: outside office hours)\n"
+    "  --sync-limit-kbps N  keep the background sync under N kbit/s\n"
+    "  --config FILE   JSON object with the same keys: data, listen, log_level, workers,\n"
+    "                  sync_every, sync_window, sync_limit_kbps, ...\n";
 
 // 127.0.0.0/8 and ::1: only this PC reaches them.
 bool IsLoopback(const std::string& host) {
@@ -53,12 +64,12 @@ int Usage(const std::string& problem) {
 
 int Run(int argc, char** argv) {
   mpp::common::KeepFilesPrivate();
-  auto line =
-      mpp::common::ParseOptions(argc, argv,
-                                {.valued = {"data", "listen", "log-level", "workers", "allow-host",
-                                            "max-connections", "max-per-address"},
-                                 .switches = {"allow-lan"},
-                                 .config_file = true});
+  auto line = mpp::common::ParseOptions(
+      argc, argv,
+      {.valued = {"data", "listen", "log-level", "workers", "allow-host", "max-connections",
+                  "max-per-address", "sync-every", "sync-window", "sync-limit-kbps"},
+       .switches = {"allow-lan"},
+       .config_file = true});
   if (!line) return Usage(line.error().message);
   const mpp::common::Options* opt = &line->options;
   if (opt->count("help")) {
@@ -73,6 +84,20 @@ int Run(int argc, char** argv) {
                  " reaches beyond this PC, and the office API has no accounts yet: anyone on "
                  "the network could read and write the site's records. Listen on 127.0.0.1, "
                  "or pass --allow-lan to accept that");
+  }
+  auto every = mpp::common::WholeNumberFlag(*opt, "sync-every", 0, 0, 86'400, " seconds (0: off)");
+  if (!every) return Usage(every.error().message);
+  auto kbps = mpp::common::WholeNumberFlag(*opt, "sync-limit-kbps", 0, 0, 1'000'000,
+                                           " kbit/s (0: no limit)");
+  if (!kbps) return Usage(kbps.error().message);
+  std::optional<mpp::replicator::SyncWindow> window;
+  if (opt->count("sync-window")) {
+    auto w = mpp::replicator::SyncWindow::Parse(opt->at("sync-window"));
+    if (!w) return Usage(w.error().message);
+    window = *w;
+  }
+  if (*every == 0 && (window || *kbps > 0)) {
+    return Usage("--sync-window and --sync-limit-kbps go with --sync-every S");
   }
   std::set<std::string> hosts;
   if (opt->count("allow-host")) {
@@ -110,9 +135,20 @@ int Run(int argc, char** argv) {
     return 1;
   }
   mpp::site::OfficeApi api((*store)->office(), std::move(hosts));
-  return mpp::common::ServeUntilSignalled(
+  std::unique_ptr<mpp::site::SyncAgent> agent;
+  if (*every > 0) {
+    agent = std::make_unique<mpp::site::SyncAgent>(
+        **store,
+        mpp::site::AgentOptions{opt->at("data"), *every, window, *kbps,
+                                mpp::schema::Migrations().back().version},
+        clock, random);
+    agent->Start();
+  }
+  const int code = mpp::common::ServeUntilSignalled(
       *options, [&api](const mpp::http::Request& r) { return api.Handle(r); },
       "mpp-node site=" + (*store)->site_code());
+  if (agent) agent->Stop();  // a sync in progress ends after its batch
+  return code;
 }
 
 }  // namespace

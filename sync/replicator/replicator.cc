@@ -49,6 +49,10 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
       report->clock_warning = std::llabs(offset) > options_.clock_warning_ms;
     }
   }
+  if (report && r.status == 429) {
+    report->retry_after_ms =
+        std::max<int64_t>(0, std::atoll(r.Header("retry-after").c_str())) * 1000;
+  }
   auto body = protocol::DecodeBody(r.body, r.Header("content-encoding"));
   if (r.status / 100 == 2) {
     if (report) report->contacted = true;

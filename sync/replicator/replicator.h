@@ -92,6 +92,7 @@ struct SyncReport {
   bool push_complete = false;  // nothing was left to push when the sync ended
   bool pull_complete = false;  // nothing was left to pull
   bool stopped = false;        // SyncRun::stop ended it early (the outcome is "partial")
+  int64_t retry_after_ms = 0;  // the centre's Retry-After with a 429 (rate_limited)
 };
 
 // What the centre says of this site when asked (Replicator::Hello).

@@ -20,7 +20,7 @@
 #include <sstream>
 #include <thread>
 
-#include "node/ctl/https_transport.h"
+#include "node/common/https_transport.h"
 #include "schema/migrations.h"
 #include "sync/core/hlc.h"
 #include "sync/core/json.h"
@@ -388,7 +388,7 @@ Json BenchManySites(const std::string& base, TestPki& pki, int sites, int per_si
   for (int i = 0; i < sites; ++i) {
     threads.emplace_back([&, i] {
       const auto& code = codes[static_cast<size_t>(i)];
-      mpp::ctl::HttpsTransport https("127.0.0.1", c.port(), pki.ClientTls(code));
+      mpp::common::HttpsTransport https("127.0.0.1", c.port(), pki.ClientTls(code));
       TimedTransport timed(https, latencies, mu);
       mpp::replicator::SyncOptions o;
       o.schema_version = mpp::schema::Migrations().back().version;

@@ -402,3 +402,62 @@ TEST_F(SyncTlsTest, ACentreStoppedWithConnectionsOpenExitsCleanly) {
 
 }  // namespace
 }  // namespace mpp
+
+namespace mpp {
+namespace {
+
+// Issue 14: mpp-node's sync agent syncs by itself when the centre answers, keeps the office
+// working and backs off when it does not, comes back when it does, and never runs at once
+// with a manual sync.
+TEST_F(FieldKitTest, TheNodesSyncAgentSyncsWhenTheCentreAnswersAndBacksOffWhenNot) {
+  const std::string data = InitSite("MPP7301");
+  Applications(data, 20);
+  const std::string log = dir_.File("node.log");
+  testing::NodeProcess node(data, log, {"--sync-every", "1"});
+  ASSERT_NE(node.port, 0) << Slurp(log);
+  auto wait_for = [&](const std::function<bool()>& done, int seconds) {
+    for (int i = 0; i < seconds * 10 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return done();
+  };
+  EXPECT_TRUE(wait_for([&] { return CentreCount("SELECT COUNT(*) FROM applications") == 20; }, 20))
+      << Slurp(log);
+
+  // The centre goes away: the office keeps saving, the agent fails and backs off.
+  ASSERT_TRUE(central_->Stop().ok());
+  net::HttpClient office("127.0.0.1", node.port);
+  for (int i = 0; i < 5; ++i) {
+    auto r = office.Send("POST", "/api/v1/applications", Json{{"service_code", "DKC-KK"}}.dump());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 201) << r->body;
+  }
+  EXPECT_TRUE(
+      wait_for([&] { return Slurp(log).find("sync_agent_failed") != std::string::npos; }, 10));
+  Json down = RunJson({"--data", data, "status", "--json", "--offline"});
+  ASSERT_TRUE(down["agent"].is_object()) << down.dump();
+  EXPECT_GE(down["agent"]["failures_in_a_row"].get<int>(), 1);
+  EXPECT_NE(down["agent"]["last_error"].get<std::string>().find("centre_unreachable"),
+            std::string::npos);
+  EXPECT_EQ(down["sync"]["last_attempt"]["outcome"], "failed");
+
+  // It comes back: the agent syncs the rest without anyone asking.
+  ASSERT_TRUE(central_->Restart().ok());
+  EXPECT_TRUE(wait_for([&] { return CentreCount("SELECT COUNT(*) FROM applications") == 25; }, 30))
+      << Slurp(log);
+  // A manual sync meanwhile either runs (the agent waiting its turn) or is told that the
+  // agent's sync runs: never both at once.
+  for (int i = 0; i < 5; ++i) {
+    std::string out;
+    const int code = Run({"--data", data, "sync"}, &out);
+    EXPECT_TRUE(code == 0 || (code == 6 && out.find("data_dir_in_use") != std::string::npos))
+        << code << out;
+  }
+  std::string out;
+  EXPECT_EQ(Run({"--data", data, "verify"}, &out), 0) << out;
+  node.process.Kill(SIGTERM);
+  EXPECT_EQ(node.process.Wait(), 0);
+}
+
+}  // namespace
+}  // namespace mpp

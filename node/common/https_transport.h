@@ -1,14 +1,16 @@
 // The replicator's transport to mpp-central: HTTPS with this site's client certificate over
-// one kept-alive connection (one TLS handshake for a whole sync).
+// one kept-alive connection (one TLS handshake for a whole sync). mppctl's and mpp-node's
+// sync agent's. And where a site's sync settings are (DIR/sync.json).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "sync/net/http_client.h"
 #include "sync/replicator/replicator.h"
 
-namespace mpp::ctl {
+namespace mpp::common {
 
 class HttpsTransport final : public replicator::SyncTransport {
  public:
@@ -26,4 +28,15 @@ class HttpsTransport final : public replicator::SyncTransport {
   net::HttpClient client_;
 };
 
-}  // namespace mpp::ctl
+// The sync settings of a site: `overrides` (flags: central, cert, key, ca), else
+// DIR/sync.json (written by mppctl init and config). kConfig naming what is missing.
+struct SyncSettings {
+  std::string central;  // HOST:PORT
+  net::TlsClientConfig tls;
+};
+Result<SyncSettings> LoadSyncSettings(const std::string& data_dir,
+                                      const std::map<std::string, std::string>& overrides);
+// HOST:PORT, not a URL; kConfig otherwise.
+Status CheckCentral(const std::string& central);
+
+}  // namespace mpp::common
