@@ -9,6 +9,7 @@
 
 #include "node/common/dir_lock.h"
 #include "schema/migrations.h"
+#include "sync/core/file.h"
 #include "sync/core/log.h"
 #include "sync/net/signed_file.h"
 #include "sync/protocol/wire.h"
@@ -20,7 +21,7 @@ namespace mpp::central {
 namespace {
 
 // The largest bundle file read (its content, decompressed, is bounded again).
-constexpr uintmax_t kMaxFileBytes = 300u << 20;
+constexpr uintmax_t kMaxFileBytes = replicator::kMaxBundleBytes + (1u << 20);  // and its signature
 
 int ExitFor(Errc code) {
   switch (code) {
@@ -54,21 +55,6 @@ Result<std::string> ReadBundleFile(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// Writes `bytes` to `path` whole or not at all (a temporary file renamed over it).
-Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".part";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return MakeError(Errc::kStorage, "cannot write " + tmp + " (disk full?)");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return MakeError(Errc::kStorage, "cannot write " + path + ": " + ec.message());
-  return {};
 }
 
 struct Centre {

@@ -7,6 +7,7 @@
 
 #include "node/ctl/commands.h"
 #include "schema/migrations.h"
+#include "sync/core/file.h"
 #include "sync/net/signed_file.h"
 #include "sync/protocol/wire.h"
 #include "sync/replicator/bundle.h"
@@ -14,7 +15,7 @@
 namespace mpp::ctl {
 namespace {
 
-constexpr uintmax_t kMaxFileBytes = 300u << 20;
+constexpr uintmax_t kMaxFileBytes = replicator::kMaxBundleBytes + (1u << 20);  // and its signature
 
 replicator::SyncOptions BundleOptions() {
   replicator::SyncOptions o;
@@ -50,16 +51,8 @@ int ExportCmd(const Args& a) {
   auto signed_file = net::SignContent(replicator::EncodeBundle(*bundle), o.settings.tls.cert_file,
                                       o.settings.tls.key_file);
   if (!signed_file) return Fail(signed_file.error());
-  const std::string out = a.at("out"), tmp = out + ".part";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(signed_file->data(), static_cast<std::streamsize>(signed_file->size()));
-    f.flush();
-    if (!f) return Fail(MakeError(Errc::kStorage, "cannot write " + tmp + " (stick full?)"));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, out, ec);
-  if (ec) return Fail(MakeError(Errc::kStorage, "cannot write " + out + ": " + ec.message()));
+  const std::string out = a.at("out");
+  if (auto w = WriteFileAtomically(out, *signed_file); !w) return Fail(w.error());
   int64_t changes = 0;
   for (const auto& e : bundle->exchanges) {
     if (e.body.is_object() && e.body.contains("changes")) {
@@ -92,8 +85,7 @@ int ImportCmd(const Args& a) {
   auto opened = net::OpenSignedContent(
       bytes, o.settings.tls.ca_file, a.has("crl") ? a.at("crl") : "", replicator::kMaxBundleBytes);
   if (!opened) return Fail(opened.error());
-  const auto& uris = opened->signer_uris;
-  if (std::find(uris.begin(), uris.end(), protocol::kCentreUri) == uris.end()) {
+  if (!protocol::NamesOnlyTheCentre(opened->signer_uris)) {
     return Fail(MakeError(Errc::kBundleRefused,
                           "the bundle is signed by " + opened->signer +
                               ", not by the centre (whose certificate names mpp:centre): "

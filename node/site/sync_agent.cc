@@ -8,6 +8,7 @@
 
 #include "node/common/dir_lock.h"
 #include "node/common/https_transport.h"
+#include "sync/core/file.h"
 #include "sync/core/log.h"
 #include "sync/core/time_util.h"
 #include "sync/replicator/paced_transport.h"
@@ -153,12 +154,9 @@ void SyncAgent::SaveState(int64_t next_ms, const std::string& outcome, const std
                 {"last_error", error.empty() ? Json(nullptr) : Json(error)},
                 {"updated_at", FormatUtc(clock_.NowMs())}};
   const std::string path = options_.data_dir + "/sync-agent.json";
-  {
-    std::ofstream out(path + ".part", std::ios::trunc);
-    out << state.dump() << "\n";
+  if (auto w = WriteFileAtomically(path, state.dump() + "\n"); !w) {
+    Log(LogLevel::kWarn, "sync_agent_state_not_saved", {{"error", w.error().message}});
   }
-  std::error_code ec;
-  std::filesystem::rename(path + ".part", path, ec);
 }
 
 }  // namespace mpp::site

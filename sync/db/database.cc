@@ -80,7 +80,8 @@ Status MakePrivate(const std::string& path, bool create) {
   }
   for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
     struct stat st {};
-    if (::stat(f.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+    // lstat: a link is not followed to change the mode of a file that is not ours.
+    if (::lstat(f.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0) continue;
     if (::chmod(f.c_str(), 0600) != 0) {
       return MakeError(Errc::kStorage, f + " is readable by other users and cannot be made "
                                            "private (chmod 600 it as its owner)");

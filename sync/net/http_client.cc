@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "sync/core/file.h"
 #include "sync/core/hex.h"
 
 namespace mpp::net {
@@ -193,14 +194,16 @@ struct HttpClient::Impl {
     SSL_SESSION* s = SSL_get1_session(stream->native_handle());
     if (!s) return;
     if (SSL_SESSION_is_resumable(s)) {
-      const std::string tmp = tls->session_file + ".tmp";
-      const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (FILE* f = fd >= 0 ? fdopen(fd, "w") : nullptr) {
-        std::fputs(session_tag.c_str(), f);
-        PEM_write_SSL_SESSION(f, s);
-        std::fclose(f);
-        std::rename(tmp.c_str(), tls->session_file.c_str());
+      // The session is a secret (it resumes our identity): written privately, never through
+      // a link (WriteFileAtomically).
+      BIO* mem = BIO_new(BIO_s_mem());
+      if (mem && PEM_write_bio_SSL_SESSION(mem, s) == 1) {
+        char* data = nullptr;
+        const long n = BIO_get_mem_data(mem, &data);
+        (void)WriteFileAtomically(tls->session_file,
+                                  session_tag + std::string(data, static_cast<size_t>(n)));
       }
+      BIO_free(mem);
     }
     SSL_SESSION_free(s);
   }

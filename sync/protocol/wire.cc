@@ -75,4 +75,17 @@ Peer PeerFromUris(const std::vector<std::string>& uris) {
   return none;
 }
 
+bool NamesOnlyTheCentre(const std::vector<std::string>& uris) {
+  int mpp = 0;
+  bool centre = false;
+  for (const auto& u : uris) {
+    if (u.size() >= 4 && (u[0] | 0x20) == 'm' && (u[1] | 0x20) == 'p' && (u[2] | 0x20) == 'p' &&
+        u[3] == ':') {
+      ++mpp;
+      centre = centre || u == kCentreUri;
+    }
+  }
+  return mpp == 1 && centre;
+}
+
 }  // namespace mpp::protocol

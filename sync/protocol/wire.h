@@ -65,5 +65,8 @@ struct Peer {
   bool ambiguous = false;  // kNone because it names more than one site or role
 };
 Peer PeerFromUris(const std::vector<std::string>& uris);
+// Whether a certificate's SAN URIs name the centre (kCentreUri) and nothing else of mpp:
+// what signs a bundle for a site. One that also names a site or a role is not the centre.
+bool NamesOnlyTheCentre(const std::vector<std::string>& uris);
 
 }  // namespace mpp::protocol

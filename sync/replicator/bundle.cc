@@ -57,7 +57,7 @@ Result<Bundle> DecodeBundle(std::string_view content) {
     return MakeError(Errc::kBadBundle, "the bundle's content is not zstd: " + text.error().message);
   }
   // A bundle is many pages: its own bound on values, the same bound on nesting.
-  auto parsed = ParseJson(*text, kMaxJsonDepth, kMaxBundleBytes / 4);
+  auto parsed = ParseJson(*text, kMaxJsonDepth, kMaxBundleValues);
   if (!parsed)
     return MakeError(Errc::kBadBundle, "its content is not JSON: " + parsed.error().message);
   const Json& j = *parsed;
@@ -257,8 +257,25 @@ Result<SyncReport> ImportSiteBundle(store::SiteReplica& replica, Clock& clock,
                          "brings them back (a bundle cannot)");
   }
   // As a push's answer: what the centre holds is acknowledged (never moves back: an older
-  // bundle says less than a later sync did).
-  if (theirs > acked) MPP_RETURN_IF_ERROR(replica.MarkAcked(theirs));
+  // bundle says less than a later sync did). But only when the change this disk holds under
+  // that number is the one the centre holds: a disk restored from a backup that then took
+  // new work has other changes under the same numbers, which must still be sent.
+  if (theirs > acked) {
+    if (hello->response.contains("acked_hlc")) {
+      MPP_ASSIGN_OR_RETURN(auto mine, replica.ReadOutbox(theirs - 1, 1));
+      const Json& hlc = hello->response["acked_hlc"];
+      if (mine.changes.empty() || mine.changes.front().seq != theirs || !hlc.is_number_integer() ||
+          static_cast<HlcStamp>(hlc.get<int64_t>()) != mine.changes.front().hlc) {
+        return MakeError(Errc::kSiteBehind,
+                         "change " + std::to_string(theirs) +
+                             " of this site differs from the one the centre holds under that "
+                             "number: this disk was restored from a backup and took new work "
+                             "since. Nothing was changed; sync over the network once (it "
+                             "recovers the centre's copies and sends the new work after them)");
+      }
+    }
+    MPP_RETURN_IF_ERROR(replica.MarkAcked(theirs));
+  }
   ReplayTransport replay(bundle, theirs);
   Replicator puller(replica, replay, clock, options);
   SyncRun run;
@@ -278,13 +295,23 @@ namespace mpp::replicator {
 
 Result<Bundle> AnswerSiteBundle(CentralEndpoint& endpoint, Bundle bundle,
                                 const protocol::Peer& peer) {
-  for (const Exchange& e : bundle.exchanges) {
+  // Its pushes, and one pull, last (what ExportSiteBundle makes): the answers the centre
+  // builds stay one page.
+  for (size_t i = 0; i < bundle.exchanges.size(); ++i) {
+    const Exchange& e = bundle.exchanges[i];
     const std::string_view path = std::string_view(e.target).substr(0, e.target.find('?'));
     const bool push = e.method == "POST" && e.target == protocol::kPushPath;
     const bool pull = e.method == "GET" && path == protocol::kPullPath;
     if (!push && !pull) {
-      return MakeError(Errc::kBadBundle, "a site's bundle holds pushes and pulls, not " +
+      return MakeError(Errc::kBadBundle, "a site's bundle holds pushes and one pull, last, not " +
                                              e.method.substr(0, 8) + " " + e.target.substr(0, 64));
+    }
+    if (pull && i + 1 != bundle.exchanges.size()) {
+      return MakeError(Errc::kBadBundle,
+                       "a site's bundle holds pushes and one pull, last; this one has a pull "
+                       "as exchange " +
+                           std::to_string(i + 1) + " of " +
+                           std::to_string(bundle.exchanges.size()));
     }
   }
   for (Exchange& e : bundle.exchanges) {
@@ -319,8 +346,13 @@ Result<Bundle> MakeBundleFor(CentralEndpoint& endpoint, store::CentralStore& sto
   b.protocol = protocol::kProtocolVersion;
   b.schema = schema_version;
   MPP_ASSIGN_OR_RETURN(const int64_t acked, store.AckedSeq(site));
-  b.exchanges.push_back({"GET", std::string(protocol::kHelloPath), nullptr, 200,
-                         Json{{"site", site}, {"acked_seq", acked}}});
+  Json hello = {{"site", site}, {"acked_seq", acked}};
+  // The stamp of the site's change at acked_seq: the site acknowledges only its own copy.
+  MPP_ASSIGN_OR_RETURN(auto last, store.ReadOwnLog(site, acked - 1, 1));
+  if (!last.changes.empty() && last.changes.front().seq == acked) {
+    hello["acked_hlc"] = static_cast<int64_t>(last.changes.front().hlc);
+  }
+  b.exchanges.push_back({"GET", std::string(protocol::kHelloPath), nullptr, 200, std::move(hello)});
   MPP_ASSIGN_OR_RETURN(int64_t after, store.PullCursor(site));
   const size_t page_bytes = 1024 * 1024;
   size_t total = 0;

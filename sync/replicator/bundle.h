@@ -23,8 +23,11 @@
 
 namespace mpp::replicator {
 
-// The largest bundle content, decompressed (weeks of a busy site's work are a few MiB).
-constexpr size_t kMaxBundleBytes = 256u << 20;
+// The largest bundle content, decompressed (weeks of a busy site's work are a few MiB), and
+// the most JSON values in it (a change is about 20): what a hostile bundle can make a program
+// hold in memory, about a GiB at worst.
+constexpr size_t kMaxBundleBytes = 64u << 20;
+constexpr size_t kMaxBundleValues = 8u << 20;
 // The sender's name in a bundle the centre makes; sites are named by their code.
 constexpr std::string_view kBundleFromCentre = "centre";
 

@@ -64,8 +64,16 @@ Result<Json> Replicator::Receive(const Result<http::Response>& response, int64_t
   if (body && body->contains("error") && (*body)["error"].is_object()) {
     const Json& e = (*body)["error"];
     if (error_body) *error_body = e;
-    return MakeError(ErrcFromName(e.value("code", "")),
-                     "centre answered " + std::to_string(r.status) + ": " + e.value("message", ""));
+    // Shown on a technician's terminal: printable text only, bounded (never an escape
+    // sequence a hostile answer planted).
+    std::string message = e.contains("message") && e["message"].is_string() ? e["message"] : "";
+    if (message.size() > 1000) message.resize(1000);
+    for (char& ch : message) {
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+    }
+    const std::string code = e.contains("code") && e["code"].is_string() ? e["code"] : "";
+    return MakeError(ErrcFromName(code),
+                     "centre answered " + std::to_string(r.status) + ": " + message);
   }
   if (r.status == 502 || r.status == 503 || r.status == 504) {  // a proxy, or a centre going down
     return MakeError(Errc::kUnreachable, "the centre did not answer (HTTP " +

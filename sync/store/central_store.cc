@@ -284,7 +284,8 @@ class SqliteCentralStore final : public CentralStore {
       if (!more) break;
       const std::string data = s->ColumnText(5);
       const size_t size = data.size() + s->ColumnText(6).size() + 96;
-      if (!page.changes.empty() && (bytes + size > max_bytes || page.changes.size() >= 5000)) {
+      if (!page.changes.empty() &&
+          (bytes + size > max_bytes || page.changes.size() >= kMaxBatchChanges)) {
         page.more = true;
         break;
       }
@@ -308,7 +309,7 @@ class SqliteCentralStore final : public CentralStore {
 
   Result<FeedPage> ReadFeed(const std::string& site, int64_t after, size_t max_bytes) override {
     MutexLock lock(mu_);
-    MPP_ASSIGN_OR_RETURN(auto page, ReadChangeLog(*db_, after, site, max_bytes, 5000));
+    MPP_ASSIGN_OR_RETURN(auto page, ReadChangeLog(*db_, after, site, max_bytes, kMaxBatchChanges));
     FeedPage out;
     out.next_cursor = page.changes.empty() ? after : page.changes.back().seq;
     out.more = page.more;
@@ -577,10 +578,17 @@ class SqliteCentralStore final : public CentralStore {
     // The stamp counts: a copy restamped after a clock_skew answer, when a late copy of the
     // first push had been stored meanwhile, is told apart too. The site then takes the
     // centre's copy back and sends its own again as a later change of the same row.
-    return static_cast<HlcStamp>(s->ColumnInt(0)) == c.hlc && s->ColumnText(1) == c.table &&
-           s->ColumnText(2) == c.row_id && s->ColumnText(3) == c.op &&
-           (s->ColumnText(4) == WithoutSealedNik(c).data.dump() ||
-            s->ColumnText(4) == Masked(WithoutSealedNik(c)).data.dump());
+    if (static_cast<HlcStamp>(s->ColumnInt(0)) != c.hlc || s->ColumnText(1) != c.table ||
+        s->ColumnText(2) != c.row_id || s->ColumnText(3) != c.op) {
+      return false;
+    }
+    // Without the sealed NIK at both ends: the log holds it null, and a site that resends a
+    // change it had acknowledged (mppctl export --all) has dropped it.
+    MPP_ASSIGN_OR_RETURN(Json stored, ParseStoredJson(s->ColumnText(4), "site_log.data"));
+    if (stored.is_object()) stored.erase(std::string(kSealedNikColumn));
+    Change plain = c;
+    if (plain.data.is_object()) plain.data.erase(std::string(kSealedNikColumn));
+    return stored == plain.data || stored == Masked(plain).data;
   }
 
   // What the merge of one pushed change found, kept as the conflict records every replica

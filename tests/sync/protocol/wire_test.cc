@@ -59,3 +59,21 @@ TEST(WireTest, PeersAreNamedByTheirCertificateUris) {
 
 }  // namespace
 }  // namespace mpp::protocol
+
+namespace mpp::protocol {
+namespace {
+
+// Issue 14 review, finding 7: a site imported a bundle signed by any certificate naming
+// mpp:centre among others (a site's or an operator's that also said mpp:centre).
+TEST(NamesOnlyTheCentreTest, TheCentreAndNothingElseOfOurs) {
+  EXPECT_TRUE(NamesOnlyTheCentre({"mpp:centre"}));
+  EXPECT_TRUE(NamesOnlyTheCentre({"https://kemenpan.go.id", "mpp:centre"}));
+  EXPECT_FALSE(NamesOnlyTheCentre({}));
+  EXPECT_FALSE(NamesOnlyTheCentre({"mpp:site:MPP7301", "mpp:centre"}));
+  EXPECT_FALSE(NamesOnlyTheCentre({"mpp:centre", "MPP:role:operator"}));
+  EXPECT_FALSE(NamesOnlyTheCentre({"MPP:centre"}));
+  EXPECT_FALSE(NamesOnlyTheCentre({"mpp:centre", "mpp:centre"}));
+}
+
+}  // namespace
+}  // namespace mpp::protocol

@@ -155,6 +155,43 @@ TEST_F(BundleTest, ABundleIsAnsweredWithTheNetworksRulesAndOnlyItsPushesAndPulls
   EXPECT_EQ(Import(a, from_a_site).error().code, Errc::kBundleRefused);
 }
 
+// Issue 14 review, finding 4: a site's bundle of thousands of pulls had the centre build
+// thousands of 1 MiB pages in memory. A site's bundle holds its pushes and one pull, last.
+TEST_F(BundleTest, ASitesBundleHoldsOnePullAndItLast) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  const Bundle out = Export(a);
+  ASSERT_EQ(out.exchanges.back().method, "GET");
+  for (auto mutate : {+[](Bundle& b) { b.exchanges.push_back(b.exchanges.back()); },
+                      +[](Bundle& b) { std::swap(b.exchanges.front(), b.exchanges.back()); }}) {
+    Bundle many = out;
+    mutate(many);
+    auto refused = replicator::AnswerSiteBundle(*endpoint_, many,
+                                                protocol::PeerFromUris({"mpp:site:MPP7301"}));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, Errc::kBadBundle);
+    EXPECT_NE(refused.error().message.find("one pull, last"), std::string::npos)
+        << refused.error().message;
+  }
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 0) << "nothing done";
+}
+
+// Issue 14 review, finding 6: after a sync, `mppctl export --all` resent an application the
+// site had sent with its sealed NIK; the site's copy no longer has the column, the centre's
+// log has it null, and the centre called the resend a different change (site_behind).
+TEST_F(BundleTest, EverythingAgainAfterASyncIsTakenAsDuplicates) {
+  TestSite& a = AddSite("MPP7301");
+  ASSERT_TRUE(a.store->office()
+                  .CreateApplication({{"service_code", "DKC-KTP"}, {"nik", "7301014508900001"}})
+                  .ok());
+  NewApp(a);
+  Sync(a);
+  const Bundle all = Answer(Export(a, /*everything=*/true), "MPP7301");
+  ASSERT_TRUE(AllAnswered(all)) << all.exchanges[0].response.dump();
+  EXPECT_EQ(all.exchanges[0].response["duplicates"], all.exchanges[0].body["changes"].size());
+  ExpectInSync(a);
+}
+
 TEST_F(BundleTest, ARestoredDiskIsToldToSyncOverTheNetworkAndNothingChanges) {
   TestSite& a = AddSite("MPP7301");
   for (int i = 0; i < 5; ++i) NewApp(a);
@@ -173,6 +210,36 @@ TEST_F(BundleTest, ARestoredDiskIsToldToSyncOverTheNetworkAndNothingChanges) {
   EXPECT_EQ(r.error().code, Errc::kSiteBehind);
   EXPECT_NE(r.error().message.find("Sync over the network"), std::string::npos);
   EXPECT_EQ(*a.store->replica().AckedSeq(), 0);
+}
+
+// Issue 14 review, finding 2: a disk restored from a backup that then took as much new work
+// as it had lost had the centre's bundle acknowledge the new changes under the old numbers:
+// they would never have been sent. The bundle names the stamp of the change it acknowledges.
+TEST_F(BundleTest, ARestoredDiskWithNewWorkUnderTheSameNumbersAcknowledgesNothing) {
+  TestSite& a = AddSite("MPP7301");
+  for (int i = 0; i < 3; ++i) NewApp(a);
+  Sync(a);
+  const std::string backup = dir_.File("backup.db");
+  ReopenSite(a, [&](const std::string& path) { std::filesystem::copy_file(path, backup); });
+  for (int i = 0; i < 2; ++i) NewApp(a);
+  Sync(a);
+  const Bundle back = For("MPP7301");
+  ReopenSite(a, [&](const std::string& path) {
+    std::filesystem::copy_file(backup, path, std::filesystem::copy_options::overwrite_existing);
+  });
+  a.clock->Advance(60'000);
+  for (int i = 0; i < 3; ++i) NewApp(a);  // more than was lost: the numbers are all there
+  const int64_t acked = *a.store->replica().AckedSeq(), pending = Pending(a);
+  auto r = Import(a, back);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kSiteBehind);
+  EXPECT_NE(r.error().message.find("sync over the network"), std::string::npos);
+  EXPECT_EQ(*a.store->replica().AckedSeq(), acked);
+  EXPECT_EQ(Pending(a), pending) << "the new work is still to send";
+  auto synced = Sync(a);
+  EXPECT_GT(synced.recovered, 0);
+  EXPECT_EQ(CentralCount("SELECT COUNT(*) FROM applications"), 8);
+  ExpectInSync(a);
 }
 
 TEST_F(BundleTest, ABundleCarriesNoNikAndNoKeyAndADamagedOneIsRefused) {

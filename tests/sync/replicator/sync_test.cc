@@ -890,6 +890,46 @@ TEST_F(SyncTest, ASiteMadeAnewOnAnEmptyDiskGetsEverythingBack) {
   ExpectInSync(a);
 }
 
+// Issue 14 review: a pull page held up to 5,000 changes while a site accepts at most
+// kMaxBatchChanges in one message, so a site restoring 2,000+ small changes in a 1 MiB page
+// could never read its own page back. Both the feed and the site's own log stop at the cap.
+TEST_F(SyncTest, APullPageNeverHoldsMoreChangesThanASiteAccepts) {
+  TestSite& a = AddSite("MPP7301");
+  for (size_t i = 0; i < kMaxBatchChanges + 300; ++i) {
+    ASSERT_TRUE(a.store->office().CreateApplication({{"service_code", "DKC-KTP"}}).ok());
+  }
+  Sync(a);
+  for (const std::string& path :
+       {std::string(protocol::kOwnPath), std::string(protocol::kPullPath)}) {
+    auto r = AsRole("mpp:site:MPP7301", "GET",
+                    path + "?after=0&max_bytes=" + std::to_string(protocol::kMaxPageBytes));
+    ASSERT_EQ(r.status, 200) << path << ": " << r.body;
+    auto page = protocol::PullResponseFromJson(Json::parse(r.body));
+    ASSERT_TRUE(page.ok()) << path << ": " << page.error().message;
+    EXPECT_LE(page->changes.size(), kMaxBatchChanges) << path;
+    if (path == protocol::kOwnPath) {
+      EXPECT_TRUE(page->more);
+    }
+  }
+}
+
+// Issue 14 review: a centre's error was printed as it came (terminal escapes and all), and
+// one whose "message" was not a string threw out of the sync.
+TEST_F(SyncTest, AHostileCentresErrorIsPrintableTextAndNeverThrows) {
+  TestSite& a = AddSite("MPP7301");
+  NewApp(a);
+  for (const Json& error : {Json{{"code", "forbidden_row"}, {"message", "\x1b[2Jgone\r\nok"}},
+                            Json{{"code", 7}, {"message", Json::array()}}}) {
+    centre_ = [&](const http::Request&) {
+      return http::Response{403, "application/json", Json{{"error", error}}.dump(), {}};
+    };
+    auto r = a.replicator->SyncOnce();
+    ASSERT_FALSE(r.ok());
+    for (char ch : r.error().message) EXPECT_GE(static_cast<unsigned char>(ch), 0x20);
+    EXPECT_EQ(r.error().message.find('\x1b'), std::string::npos);
+  }
+}
+
 // Issue 10, finding 4: site 2 accepted an application under an id site 1 had already used;
 // the centre refused site 2's batch with forbidden_row, and every later sync of site 2 failed
 // the same way, for good. Now that one change is set aside (quarantine, visible to operators
