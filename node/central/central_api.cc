@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "sync/core/log.h"
+#include "sync/core/time_util.h"
 #include "sync/core/url.h"
 #include "sync/http/reply.h"
 
@@ -39,6 +40,7 @@ http::Response CentralApi::Handle(const http::Request& req) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
+  metrics_.Answered(req, res, static_cast<double>(us) / 1e6);
   Log(res.status >= 400 ? LogLevel::kWarn : LogLevel::kDebug, "http",
       {{"peer", peer.name},
        {"method", req.method},
@@ -68,6 +70,13 @@ http::Response CentralApi::Route(const http::Request& req, const protocol::Peer&
         MakeError(Errc::kForbiddenRole, std::string("only ") + who + " may call " + req.method +
                                             " " + std::string(req.Path())));
   };
+  if (seg.size() == 1 && seg[0] == "metrics") {
+    if (peer.role != Role::kMinistry && peer.role != Role::kOperator) {
+      return role_error("the ministry and operators");
+    }
+    if (!get) return ErrorResponse(MakeError(Errc::kMethodNotAllowed, "/metrics is GET only"));
+    return MetricsPage();
+  }
   if (seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1") {
     const std::string& what = seg[2];
     const bool reader = peer.role == Role::kMinistry || peer.role == Role::kOperator;
@@ -118,6 +127,37 @@ http::Response CentralApi::Route(const http::Request& req, const protocol::Peer&
     }
   }
   return ErrorResponse(MakeError(Errc::kNotFound, "no such endpoint; see docs/protocol.md"));
+}
+
+http::Response CentralApi::MetricsPage() {
+  std::vector<http::Gauge> gauges;
+  auto summary = store_.Summary();
+  if (!summary) return ErrorResponse(summary.error());
+  const int64_t now = clock_.NowMs();
+  http::Gauge acked{
+      "mpp_site_acked_seq", "The site's changes the centre holds (its last seq).", {}};
+  http::Gauge age{
+      "mpp_site_last_push_age_seconds", "Seconds since the site last pushed (absent: never).", {}};
+  for (const Json& site : (*summary)["sites"]) {
+    const std::string labels = "site=\"" + site["site_code"].get<std::string>() + "\"";
+    if (site["acked_seq"].is_number()) {
+      acked.values.push_back({labels, site["acked_seq"].get<double>()});
+    }
+    if (site["last_push_at"].is_string()) {
+      if (auto t = ParseRfc3339(site["last_push_at"].get<std::string>()); t) {
+        age.values.push_back({labels, static_cast<double>(now - *t) / 1000.0});
+      }
+    }
+  }
+  gauges.push_back({"mpp_sites",
+                    "Sites in the centre's list.",
+                    {{"", static_cast<double>((*summary)["sites"].size())}}});
+  gauges.push_back(std::move(acked));
+  gauges.push_back(std::move(age));
+  gauges.push_back({"mpp_conflicts_open",
+                    "Conflict records not resolved yet.",
+                    {{"", (*summary)["open_conflicts"].get<double>()}}});
+  return {200, http::kMetricsContentType, metrics_.Render(gauges), {}};
 }
 
 }  // namespace mpp::central

@@ -11,6 +11,7 @@
 #include "node/central/rate_limiter.h"
 #include "sync/core/clock.h"
 #include "sync/http/message.h"
+#include "sync/http/metrics.h"
 #include "sync/protocol/wire.h"
 #include "sync/replicator/central_endpoint.h"
 #include "sync/store/central_store.h"
@@ -29,11 +30,15 @@ class CentralApi {
 
  private:
   http::Response Route(const http::Request& request, const protocol::Peer& peer);
+  // GET /metrics: every request counted, and per site what the ministry watches (how long
+  // since it last pushed, what the centre holds of it), from the store at each scrape.
+  http::Response MetricsPage();
 
   store::CentralStore& store_;
   Clock& clock_;
   replicator::CentralEndpoint sync_;
   std::unique_ptr<RateLimiter> limiter_;  // null: no limit
+  http::Metrics metrics_;
 };
 
 }  // namespace mpp::central

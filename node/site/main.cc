@@ -21,6 +21,7 @@
 #include "node/common/dir_lock.h"
 #include "node/common/options.h"
 #include "node/common/private_files.h"
+#include "node/site/node_metrics.h"
 #include "node/site/office_api.h"
 #include "node/site/sync_agent.h"
 #include "schema/migrations.h"
@@ -134,7 +135,10 @@ int Run(int argc, char** argv) {
               {"message", store.error().message}});
     return 1;
   }
-  mpp::site::OfficeApi api((*store)->office(), std::move(hosts));
+  mpp::http::Metrics metrics;
+  mpp::site::OfficeApi api((*store)->office(), std::move(hosts), &metrics, [&store, &opt, &clock] {
+    return mpp::site::NodeGauges(**store, opt->at("data"), clock);
+  });
   std::unique_ptr<mpp::site::SyncAgent> agent;
   if (*every > 0) {
     agent = std::make_unique<mpp::site::SyncAgent>(

@@ -87,6 +87,7 @@ Response OfficeApi::Handle(const Request& req) {
                       .count();
   // The path only: ids are UUIDs; query strings and bodies may hold personal data.
   const std::string_view path = req.Path();
+  if (metrics_) metrics_->Answered(req, res, static_cast<double>(us) / 1e6);
   Log(res.status >= 500 ? LogLevel::kError : LogLevel::kDebug, "http",
       {{"method", req.method},
        {"path", std::string(path.substr(0, 200))},
@@ -135,6 +136,13 @@ Response OfficeApi::Route(const Request& req) {
   if (seg.size() == 1 && seg[0] == "healthz") {
     if (!get) return Fail(MethodNotAllowed(req, "GET"));
     return {200, "application/json", R"({"status":"ok"})", {}};
+  }
+  if (seg.size() == 1 && seg[0] == "metrics" && metrics_) {
+    if (!get) return Fail(MethodNotAllowed(req, "GET"));
+    return {200,
+            http::kMetricsContentType,
+            metrics_->Render(gauges_ ? gauges_() : std::vector<http::Gauge>{}),
+            {}};
   }
   if (seg.size() < 3 || seg[0] != "api" || seg[1] != "v1") {
     return Fail(MakeError(Errc::kNotFound, "no such endpoint; see docs/api.md"));

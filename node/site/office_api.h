@@ -7,7 +7,11 @@
 #include <set>
 #include <string>
 
+#include <functional>
+#include <vector>
+
 #include "sync/http/message.h"
+#include "sync/http/metrics.h"
 #include "sync/store/office_records.h"
 
 namespace mpp::site {
@@ -16,8 +20,15 @@ class OfficeApi {
  public:
   // `allowed_hosts`: names besides IP literals and localhost that a request's Host header may
   // give (lowercase); any other is refused (DNS rebinding).
-  explicit OfficeApi(store::OfficeRecords& store, std::set<std::string> allowed_hosts = {})
-      : store_(store), allowed_hosts_(std::move(allowed_hosts)) {}
+  // `metrics`, when given, counts every request and answers GET /metrics with them and the
+  // `gauges` computed at each scrape.
+  explicit OfficeApi(store::OfficeRecords& store, std::set<std::string> allowed_hosts = {},
+                     http::Metrics* metrics = nullptr,
+                     std::function<std::vector<http::Gauge>()> gauges = {})
+      : store_(store),
+        allowed_hosts_(std::move(allowed_hosts)),
+        metrics_(metrics),
+        gauges_(std::move(gauges)) {}
   // Never throws. Thread-safe (the store serialises).
   http::Response Handle(const http::Request& request);
 
@@ -25,6 +36,8 @@ class OfficeApi {
   http::Response Route(const http::Request& request);
   store::OfficeRecords& store_;
   std::set<std::string> allowed_hosts_;
+  http::Metrics* metrics_;
+  std::function<std::vector<http::Gauge>()> gauges_;
 };
 
 }  // namespace mpp::site

@@ -218,6 +218,40 @@ TEST_F(NodeProcessTest, StatusWorksWhileTheNodeRunsAndShowsPendingChanges) {
 // Issue 10, finding 5: two mpp-node on one data directory both ran, and two `mppctl sync` at
 // once each sent the same batch. One of each per directory now; the second is refused and
 // told who holds it, and a holder killed with kill -9 leaves no stale lock behind.
+// GET /metrics of the running node: requests counted by route and status, refusals by code,
+// what waits to sync; in the Prometheus text format, with no id and no NIK in it.
+TEST_F(NodeProcessTest, MetricsCountWhatTheNodeServedAndNameNoOneAndNoId) {
+  NodeProcess node(dir_.path(), log());
+  ASSERT_NE(node.port, 0) << testing::ReadFile(log());
+  net::HttpClient client("127.0.0.1", node.port);
+  auto made =
+      client.Post("/api/v1/applications", R"({"service_code":"DKC-KTP","nik":"7310026101950003"})");
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->status, 201) << made->body;
+  const std::string id = Json::parse(made->body)["id"];
+  ASSERT_EQ(client.Get("/api/v1/applications/" + id)->status, 200);
+  ASSERT_EQ(client.Post("/api/v1/applications", R"({"service_code":"NOPE"})")->status, 422);
+  auto page = client.Get("/metrics");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(page->content_type, "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& m = page->body;
+  EXPECT_NE(m.find("mpp_http_requests_total{route=\"/api/v1/applications\",method=\"POST\","
+                   "status=\"201\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("mpp_http_requests_total{route=\"/api/v1/applications/{id}\",method=\"GET\","
+                   "status=\"200\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("mpp_http_errors_total{code=\"unknown_service\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("mpp_pending_changes{site=\"MPP7310\"} "), std::string::npos) << m;
+  EXPECT_NE(m.find("mpp_sealed_niks_waiting{site=\"MPP7310\"} "), std::string::npos) << m;
+  EXPECT_EQ(m.find(id), std::string::npos);
+  EXPECT_EQ(m.find("7310026101950003"), std::string::npos);
+  EXPECT_EQ(client.Post("/metrics", "{}")->status, 405);
+}
+
 TEST_F(NodeProcessTest, ASecondNodeOrSyncOnOneDirectoryIsRefusedNamingTheHolder) {
   std::string out;
   {

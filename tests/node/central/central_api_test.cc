@@ -110,3 +110,43 @@ TEST_F(CentralApiTest, AnOperatorsDecisionGoesThroughTheApiAndReachesTheSite) {
 
 }  // namespace
 }  // namespace mpp::testing
+
+namespace mpp::testing {
+namespace {
+
+// GET /metrics at the centre: for the ministry and operators (it names every site), counting
+// every request and refusal by code, with each site's staleness; never an id or a NIK.
+TEST_F(CentralApiTest, MetricsNameEverySitesStalenessAndCountRefusalsByCode) {
+  TestSite& a = AddSite("MPP7301");
+  ASSERT_TRUE(a.store->office()
+                  .CreateApplication({{"service_code", "DKC-KTP"}, {"nik", "7301014508900001"}})
+                  .ok());
+  Sync(a);
+  central_clock_.Advance(90'000);
+  EXPECT_EQ(
+      AsRole("mpp:role:ministry", "POST", "/api/v1/conflicts/0190d2a4b5c6/resolve", Json::object())
+          .status,
+      403);
+  auto site = AsRole("mpp:site:MPP7301", "GET", "/metrics");
+  EXPECT_EQ(site.status, 403);
+  EXPECT_EQ(ErrorCode(site), "forbidden_role");
+  EXPECT_EQ(AsRole("urn:nobody", "GET", "/metrics").status, 401);
+
+  auto page = AsRole("mpp:role:ministry", "GET", "/metrics");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.content_type, http::kMetricsContentType);
+  const std::string& m = page.body;
+  EXPECT_NE(m.find("mpp_site_last_push_age_seconds{site=\"MPP7301\"} 90"), std::string::npos) << m;
+  EXPECT_NE(m.find("mpp_site_acked_seq{site=\"MPP7301\"}"), std::string::npos);
+  EXPECT_NE(m.find("mpp_http_errors_total{code=\"forbidden_role\"} 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("route=\"/sync/v1/push\",method=\"POST\",status=\"200\""), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("route=\"/api/v1/conflicts/{id}/resolve\",method=\"POST\",status=\"403\""),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("7301014508900001"), std::string::npos);
+  EXPECT_EQ(AsRole("mpp:role:operator", "POST", "/metrics").status, 405);
+}
+
+}  // namespace
+}  // namespace mpp::testing
