@@ -78,6 +78,8 @@ int LogCmd(const Args& a);
 int ConflictsCmd(const Args& a);
 int SyncCmd(const Args& a);
 int VerifyCmd(const Args& a);
+int BackupCmd(const Args& a);
+int RestoreCmd(const Args& a);
 int DoctorCmd(const Args& a);
 int ExportCmd(const Args& a);
 int ImportCmd(const Args& a);

@@ -57,6 +57,12 @@ constexpr const char* kUsage =
     "  mppctl --data DIR import FILE [--crl FILE] [--json]\n"
     "      a bundle mpp-central export made for this site: the centre's acknowledgement and\n"
     "      its changes for this site (signed by the centre; checked against the CA)\n"
+    "  mppctl --data DIR backup --out FILE\n"
+    "      a consistent copy of the site's database, also while mpp-node runs (not\n"
+    "      site-ref.key: keep one copy of it apart)\n"
+    "  mppctl --data DIR restore FILE [sync settings] [--timeout S]\n"
+    "      with mpp-node stopped: put a backup back (checked whole, and this site's), then\n"
+    "      sync, which recovers from the centre what the copy is missing\n"
     "  mppctl generate --node HOST:PORT [--visits N] [--seed S]\n"
     "      record N realistic citizen visits through a running node's office API\n"
     "sync settings (stored by init and config in DIR/sync.json): --central HOST:PORT\n"
@@ -174,6 +180,8 @@ const std::vector<Command>& Commands() {
       {"doctor", DoctorCmd, {"data", "json", "offline", "timeout"}},
       {"export", ExportCmd, {"data", "out", "all"}},
       {"import", ImportCmd, {"data", "crl", "json"}, 1},
+      {"backup", BackupCmd, {"data", "out"}},
+      {"restore", RestoreCmd, {"data", "central", "cert", "key", "ca", "timeout"}, 1},
       {"generate", GenerateCmd, {"node", "visits", "seed"}},
   };
   return commands;
